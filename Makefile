@@ -1,0 +1,50 @@
+# All set-up happens here: the first target that needs the venv creates it.
+SHELL := /bin/bash
+PYTHON_BOOT ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(shell find docs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: help venv serve build test lint notebooks bench clean
+
+help:
+	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
+	@echo "make test       lint, unit tests, doctests, notebooks (nbval) and a strict site build"
+	@echo "make build      strict build into site/"
+	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
+	@echo "make bench      print benchmark figures"
+
+# The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -qq -r requirements.txt
+	$(PY) -m pip install -qq --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+serve: $(STAMP)
+	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:8000 --livereload
+
+build: $(STAMP)
+	$(PY) -m mkdocs build --strict --site-dir site
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf site .pytest_cache .ruff_cache

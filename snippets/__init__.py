@@ -1,0 +1,13 @@
+"""Runnable training code for the deep-learning notes.
+
+Each module teaches one idea and is small enough to read top to bottom. The site's
+notes include its code by section, its notebooks import it, and the tests run it, so
+the code you copy from a page is the code that was tested.
+
+Subpackages:
+    foundations: a complete training loop from scratch (affine layers, ReLU, losses,
+        SGD with momentum and weight decay, minibatches, `fit`).
+    datasets: loaders for data that ships with the project's pinned packages (no network).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,50 @@
+"""SGD and a complete training loop, written from raw tensors.
+
+Read the modules in this order; each one adds one idea:
+
+1. [`layers`][snippets.foundations.layers]: affine functions, the ReLU nonlinearity,
+   a linear model and a multi-layer perceptron, with parameters created by hand.
+2. [`losses`][snippets.foundations.losses]: mean squared error, log-softmax,
+   cross-entropy and accuracy.
+3. [`sgd`][snippets.foundations.sgd]: stochastic gradient descent with momentum and
+   weight decay.
+4. [`batches`][snippets.foundations.batches]: shuffled minibatches.
+5. [`loop`][snippets.foundations.loop]: the training loop that ties them together.
+
+Example:
+    >>> import torch
+    >>> from snippets.foundations import MLP, SGD, cross_entropy, fit
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(64, 2, generator=g)
+    >>> y = (x[:, 0] > 0).long()
+    >>> model = MLP([2, 8, 2], generator=g)
+    >>> history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.5),
+    ...               (x, y), (x, y), epochs=20, batch_size=16, generator=g, log=None)
+    >>> history.epochs[-1].metric > 0.9
+    True
+"""
+
+from snippets.foundations.batches import minibatches
+from snippets.foundations.layers import MLP, Affine, LinearModel, Model, count_parameters, relu
+from snippets.foundations.loop import EpochStats, History, evaluate, fit
+from snippets.foundations.losses import accuracy, cross_entropy, log_softmax, mse
+from snippets.foundations.sgd import SGD
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Affine",
+    "EpochStats",
+    "History",
+    "LinearModel",
+    "Model",
+    "accuracy",
+    "count_parameters",
+    "cross_entropy",
+    "evaluate",
+    "fit",
+    "log_softmax",
+    "minibatches",
+    "mse",
+    "relu",
+]

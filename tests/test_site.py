@@ -1,0 +1,133 @@
+"""The site builds strictly, and the pages people open hold what they should."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def mkdocs_build(config_dir: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run a strict build of the MkDocs project in `config_dir`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=config_dir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, roughly: tags dropped, whitespace squeezed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    site_dir = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(ROOT, site_dir)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return site_dir
+
+
+def test_home_page_maps_the_topics(site):
+    text = text_of((site / "index.html").read_text())
+    for topic in ("Foundations", "Computer vision", "NLP", "Tabular data", "Collaborative filtering"):
+        assert topic in text
+
+
+def test_note_includes_code_from_snippets(site):
+    page = text_of((site / "foundations" / "index.html").read_text())
+    source = (ROOT / "snippets" / "foundations" / "sgd.py").read_text()
+    assert "p -= self.lr * grad" in source
+    assert "p -= self.lr * grad" in page.replace("&gt;", ">").replace("&lt;", "<")
+    assert "--8&lt;--" not in page and "[start:" not in page  # section markers are stripped
+
+
+def test_note_links_the_api_with_autorefs(site):
+    html = (site / "foundations" / "index.html").read_text()
+    assert 'href="../api/foundations/#snippets.foundations.layers.MLP"' in html
+
+
+def test_notebook_page_shows_outputs_and_a_download_button(site):
+    page_dir = site / "foundations" / "sgd-from-scratch"
+    html = (page_dir / "index.html").read_text()
+    assert "valid accuracy:" in html  # a stored output, rendered without executing
+    assert "data:image/png;base64," in html  # the plots
+    link = re.search(r'<a href="([^"]+\.ipynb)"[^>]*download', html)
+    assert link, "no download button for the notebook"
+    assert (page_dir / link.group(1)).is_file()
+
+
+def test_cheat_sheet_is_published_from_the_top_level_folder(site):
+    html = (site / "cheatsheet" / "foundations" / "index.html").read_text()
+    assert "Training from scratch" in html
+    assert "log_softmax" in html
+    # ... and listed in the navigation of every page.
+    assert 'href="../cheatsheet/foundations/"' in (site / "foundations" / "index.html").read_text()
+
+
+def test_api_page_documents_every_public_function(site):
+    html = (site / "api" / "foundations" / "index.html").read_text()
+    from snippets import foundations
+
+    for name in foundations.__all__:
+        assert re.search(rf'id="snippets\.foundations\.\w+\.{name}"', html), name
+
+
+def test_site_needs_no_network_for_fonts_or_math(site):
+    html = (site / "foundations" / "index.html").read_text()
+    assert "fonts.googleapis.com" not in html
+    assert "assets/katex/katex.min.js" in html
+    assert (site / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A copy of the site's sources, to break without touching the repo."""
+    for name in ("docs", "cheatsheet", "snippets"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("include", "message"),
+    [
+        ("snippets/foundations/missing.py:fit", "Snippet at path 'snippets/foundations/missing.py' could not be found"),
+        ("snippets/foundations/loop.py:no_such_section", "Snippet section 'no_such_section' could not be located"),
+    ],
+)
+def test_broken_include_fails_the_build_and_names_the_page(project_copy, tmp_path, include, message):
+    note = project_copy / "docs" / "foundations" / "index.md"
+    note.write_text(note.read_text() + f'\n```python\n--8<-- "{include}"\n```\n')
+    result = mkdocs_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0
+    assert "Error reading page 'foundations/index.md'" in result.stderr
+    assert message in result.stderr
+
+
+def test_new_cheat_sheet_appears_without_editing_mkdocs_yml(project_copy, tmp_path):
+    (project_copy / "cheatsheet" / "zz-new.md").write_text("---\ntitle: A new sheet\n---\n\n# A new sheet\n")
+    result = mkdocs_build(project_copy, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert 'href="../cheatsheet/zz-new/"' in (tmp_path / "out" / "foundations" / "index.html").read_text()
+
+
+def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
+    shutil.rmtree(project_copy / "cheatsheet")
+    (project_copy / "cheatsheet").mkdir()
+    result = mkdocs_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0
+    assert "no cheat sheets (*.md) found" in result.stderr
