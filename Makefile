@@ -41,7 +41,9 @@ test: $(STAMP) lint
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
+	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
+	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+	$(PY) tests/nbnormalize.py $(NOTEBOOKS)
 
 bench: $(STAMP)
 	$(PY) bench/run.py

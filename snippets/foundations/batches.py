@@ -51,6 +51,8 @@ def minibatches(
         raise ValueError("cannot make minibatches from empty data")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    # --8<-- [start:minibatches_core]
     order = torch.randperm(len(x), generator=generator) if shuffle else torch.arange(len(x))
     return ((x[idx], y[idx]) for idx in order.split(batch_size))
+    # --8<-- [end:minibatches_core]
 # --8<-- [end:minibatches]

@@ -60,6 +60,7 @@ class Affine:
         [(3, 2), (2,)]
     """
 
+    # --8<-- [start:affine_core]
     def __init__(self, n_in: int, n_out: int, *, generator: torch.Generator | None = None) -> None:
         if n_in < 1 or n_out < 1:
             raise ValueError(f"an affine layer needs n_in >= 1 and n_out >= 1, got n_in={n_in}, n_out={n_out}")
@@ -70,12 +71,14 @@ class Affine:
     def __call__(self, x: Tensor) -> Tensor:
         check_batch(x, self.weight.shape[0])
         return x @ self.weight + self.bias
+    # --8<-- [end:affine_core]
 
     def parameters(self) -> list[Tensor]:
         """The layer's learnable tensors: `[weight, bias]`."""
         return [self.weight, self.bias]
 
 
+# --8<-- [start:relu]
 def relu(x: Tensor) -> Tensor:
     """The rectified linear unit: replace every negative number by zero.
 
@@ -84,6 +87,7 @@ def relu(x: Tensor) -> Tensor:
         tensor([0., 0., 3.])
     """
     return x.clamp_min(0.0)
+# --8<-- [end:relu]
 # --8<-- [end:affine]
 
 
@@ -136,6 +140,7 @@ class MLP:
         [(5, 32), (5, 10)]
     """
 
+    # --8<-- [start:mlp_core]
     def __init__(self, sizes: Sequence[int], *, generator: torch.Generator | None = None) -> None:
         if len(sizes) < 2:
             raise ValueError(f"an MLP needs at least an input and an output size, got sizes={list(sizes)}")
@@ -153,6 +158,7 @@ class MLP:
 
     def __call__(self, x: Tensor) -> Tensor:
         return self.activations(x)[-1]
+    # --8<-- [end:mlp_core]
 
     def parameters(self) -> list[Tensor]:
         """Every layer's weight and bias, in order."""

@@ -65,6 +65,19 @@ def evaluate(model: Model, loss_fn: LossFn, x: Tensor, y: Tensor, metric: LossFn
     return loss_fn(preds, y).item(), metric(preds, y).item()
 
 
+def _finite_loss(model: Model, loss_fn: LossFn, xb: Tensor, yb: Tensor, where: str) -> Tensor:
+    """Predict and score one batch; raise FloatingPointError if training has diverged."""
+    try:
+        loss = loss_fn(model(xb), yb)
+    except ValueError as error:  # a layer refused NaN/inf activations: have the parameters blown up?
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            raise FloatingPointError(f"the parameters became NaN or infinite before {where}: {_ADVICE}") from error
+        raise
+    if not math.isfinite(loss.item()):
+        raise FloatingPointError(f"the loss became {loss.item()} at {where}: {_ADVICE}")
+    return loss
+
+
 # --8<-- [start:fit]
 def fit(
     model: Model,
@@ -117,28 +130,20 @@ def fit(
     say = log or (lambda line: None)
     history = History()
     say(f"{'epoch':>5}  {'train_loss':>10}  {'valid_loss':>10}  {metric.__name__:>10}")
+    # --8<-- [start:fit_core]
     for epoch in range(epochs):
         total, count = 0.0, 0
         for xb, yb in minibatches(*train, batch_size, generator=generator):
-            where = f"epoch {epoch}, batch {len(history.batch_losses)}"
-            try:
-                loss = loss_fn(model(xb), yb)
-            except ValueError as error:  # a layer refused NaN/inf activations: did training diverge?
-                if not all(torch.isfinite(p).all() for p in model.parameters()):
-                    raise FloatingPointError(
-                        f"the parameters became NaN or infinite before {where}: {_ADVICE}"
-                    ) from error
-                raise
-            if not math.isfinite(loss.item()):
-                raise FloatingPointError(f"the loss became {loss.item()} at {where}: {_ADVICE}")
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
+            loss = _finite_loss(model, loss_fn, xb, yb, f"epoch {epoch}, batch {len(history.batch_losses)}")
+            loss.backward()  # fills p.grad for every parameter
+            optimizer.step()  # moves every parameter against its gradient
+            optimizer.zero_grad()  # backward() adds to .grad, so clear it for the next batch
             history.batch_losses.append(loss.item())
             total, count = total + loss.item() * len(xb), count + len(xb)
         valid_loss, score = evaluate(model, loss_fn, *valid, metric=metric)
         stats = EpochStats(epoch, total / count, valid_loss, score)
         history.epochs.append(stats)
         say(f"{epoch:>5}  {stats.train_loss:>10.4f}  {stats.valid_loss:>10.4f}  {stats.metric:>10.4f}")
+    # --8<-- [end:fit_core]
     return history
 # --8<-- [end:fit]

@@ -52,9 +52,11 @@ def log_softmax(logits: Tensor) -> Tensor:
         >>> log_softmax(torch.tensor([[1000.0, 1000.0]])).exp()
         tensor([[0.5000, 0.5000]])
     """
+    # --8<-- [start:log_softmax_core]
     biggest = logits.max(dim=1, keepdim=True).values
     shifted = logits - biggest
     return shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+    # --8<-- [end:log_softmax_core]
 
 
 def cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
@@ -77,8 +79,10 @@ def cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
     if logits.ndim != 2 or logits.shape[0] == 0:
         raise ValueError(f"logits must be a non-empty 2-D tensor (batch, classes), got shape {tuple(logits.shape)}")
     check_class_targets(targets, logits.shape[0], logits.shape[1])
+    # --8<-- [start:cross_entropy_core]
     rows = torch.arange(len(targets))
     return -log_softmax(logits)[rows, targets.long()].mean()
+    # --8<-- [end:cross_entropy_core]
 # --8<-- [end:cross_entropy]
 
 

@@ -66,6 +66,7 @@ class SGD:
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.velocity: list[Tensor | None] = [None] * len(self.params)
 
+    # --8<-- [start:sgd_step]
     @torch.no_grad()
     def step(self) -> None:
         """Move each parameter one step against its gradient (parameters without a gradient are skipped)."""
@@ -81,6 +82,7 @@ class SGD:
                 self.velocity[i] = v
                 grad = v
             p -= self.lr * grad
+    # --8<-- [end:sgd_step]
 
     def zero_grad(self) -> None:
         """Forget the gradients, so that the next `backward()` does not add to them."""
