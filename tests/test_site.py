@@ -86,6 +86,23 @@ def test_api_page_documents_every_public_function(site):
         assert re.search(rf'id="snippets\.foundations\.\w+\.{name}"', html), name
 
 
+@pytest.mark.parametrize("module_name", ["collab", "datasets", "textlog"])
+def test_api_pages_of_flat_modules(site, module_name):
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"snippets.{module_name}")
+    html = (site / "api" / module_name / "index.html").read_text()
+    public = [
+        name for name, obj in vars(module).items()
+        if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == module.__name__
+    ]
+    assert public
+    for name in public:
+        assert f'id="snippets.{module_name}.{name}"' in html, name
+
+
 def test_site_needs_no_network_for_fonts_or_math(site):
     html = (site / "foundations" / "index.html").read_text()
     assert "fonts.googleapis.com" not in html
