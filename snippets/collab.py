@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import torch
 from torch import Tensor, nn
+
+if TYPE_CHECKING:  # fastai is imported inside the function: importing this module stays cheap
+    from fastai.data.core import DataLoaders
 
 
 def sigmoid_range(x: Tensor, low: float, high: float) -> Tensor:
@@ -288,7 +292,7 @@ def collab_dataloaders(
     valid_pct: float = 0.2,
     seed: int = 42,
     bs: int = 1024,
-):
+) -> DataLoaders:
     """fastai `CollabDataLoaders` for a ratings table, after checking it, with a fixed random split.
 
     A batch of 1,024 ratings (fastai's default is 64) makes an epoch of MovieLens 100k take a

@@ -1,0 +1,110 @@
+"""Tabular helpers: preparation, embeddings as features, forest curves, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.ensemble import RandomForestRegressor
+
+from snippets.tabular import (
+    check_table,
+    embeddings_as_features,
+    feature_importance,
+    log_rmse,
+    score_by_n_trees,
+    tabular_pandas,
+)
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 400
+    colour = rng.choice(["red", "green", "blue"], n)
+    size = rng.normal(10, 2, n)
+    size[:20] = np.nan
+    price = 100 + 5 * np.nan_to_num(size, nan=10) + np.where(colour == "red", 30, 0) + rng.normal(0, 1, n)
+    return pd.DataFrame({"colour": pd.array(colour, dtype="str"), "size": size, "price": price})
+
+
+def test_tabular_pandas_detects_str_columns_as_categories(table):
+    to = tabular_pandas(table, "price", classification=False)
+    assert to.cat_names == ["colour", "size_na"]  # pandas 3 'str' dtype is categorical; FillMissing adds size_na
+    assert to.cont_names == ["size"]
+    assert len(to.valid) == 80
+    assert not to.train.xs.isna().any().any()
+    assert abs(to.train.xs["size"].mean()) < 0.2  # normalised
+
+
+def test_tabular_pandas_keeps_units_without_normalize(table):
+    to = tabular_pandas(table, "price", classification=False, normalize=False)
+    assert to.train.xs["size"].mean() == pytest.approx(10, abs=0.5)
+
+
+def test_same_seed_same_split(table):
+    a = tabular_pandas(table, "price", classification=False, seed=1)
+    b = tabular_pandas(table, "price", classification=False, seed=1)
+    assert a.valid.xs.index.equals(b.valid.xs.index)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda df: df.drop(columns="price"), r"no column\(s\) \['price'\]"),
+        (lambda df: df.assign(price=np.where(df.index < 3, np.nan, df.price)), "'price' has 3 missing value"),
+        (lambda df: df.iloc[:0], "the table is empty"),
+    ],
+)
+def test_bad_tables(table, change, message):
+    with pytest.raises(ValueError, match=message):
+        tabular_pandas(change(table), "price", classification=False)
+    with pytest.raises(ValueError, match=message):
+        check_table(change(table), "price")
+
+
+def test_embeddings_as_features_looks_up_each_code():
+    emb = torch.nn.Embedding(4, 3)
+    xs = pd.DataFrame({"colour": [1, 3, 1], "size": [0.5, 1.5, 2.5]})
+    out = embeddings_as_features([emb], xs, ["colour"])
+    assert list(out.columns) == ["size", "colour_0", "colour_1", "colour_2"]
+    np.testing.assert_allclose(out.loc[0, ["colour_0", "colour_1", "colour_2"]], emb.weight[1].detach())
+    np.testing.assert_allclose(out.loc[0].iloc[1:], out.loc[2].iloc[1:])
+
+
+@pytest.mark.parametrize(
+    ("embeddings", "xs", "names", "message"),
+    [
+        ([], pd.DataFrame({"a": [0]}), ["a"], "got 0 embeddings for 1 categorical columns"),
+        ([torch.nn.Embedding(2, 2)], pd.DataFrame({"a": [0]}), ["b"], "column 'b' is not in the table"),
+        ([torch.nn.Embedding(2, 2)], pd.DataFrame({"a": [5]}), ["a"], "code 5 but only 2 embeddings"),
+    ],
+)
+def test_embeddings_as_features_errors(embeddings, xs, names, message):
+    with pytest.raises(ValueError, match=message):
+        embeddings_as_features(embeddings, xs, names)
+
+
+def test_log_rmse():
+    assert log_rmse([100.0], [100.0]) == 0.0
+    assert log_rmse([110.0], [100.0]) == pytest.approx(log_rmse([1100.0], [1000.0]))
+    with pytest.raises(ValueError, match="positive"):
+        log_rmse([0.0], [1.0])
+    with pytest.raises(ValueError, match="positive"):
+        log_rmse([np.nan], [1.0])
+    with pytest.raises(ValueError, match="same shape"):
+        log_rmse([1.0, 2.0], [1.0])
+
+
+def test_more_trees_help_then_plateau(table):
+    to = tabular_pandas(table, "price", classification=False, normalize=False)
+    xs, y = to.train.xs, to.train.y.to_numpy()
+    forest = RandomForestRegressor(40, random_state=0).fit(xs, y)
+    curve = score_by_n_trees(forest, to.valid.xs, to.valid.y.to_numpy(), lambda p, t: float(np.abs(p - t).mean()))
+    assert len(curve) == 40
+    assert curve[-1] < curve[0]
+    # The full curve's last point is the forest's own prediction.
+    expected = float(np.abs(forest.predict(to.valid.xs) - to.valid.y.to_numpy()).mean())
+    assert curve[-1] == pytest.approx(expected)
+    assert list(feature_importance(forest, xs.columns).index[:2]) == ["colour", "size"]
