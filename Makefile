@@ -4,19 +4,24 @@ PYTHON_BOOT ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+MODEL ?= models/digits
+SPACE ?= build/space
 NOTEBOOKS := $(shell find docs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks bench clean
+.PHONY: help venv serve build test lint notebooks bench clean model app space space-copy
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
 	@echo "make test       lint, unit tests, doctests, notebooks (nbval) and a strict site build"
 	@echo "make build      strict build into site/"
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
-	@echo "make bench      print benchmark figures"
+	@echo "make bench      print benchmark figures (includes a load test of the web app)"
+	@echo "make model      train the digit classifier and export it to models/digits (safetensors + JSON)"
+	@echo "make app        serve the web app on http://127.0.0.1:7860 (runs make model first if needed)"
+	@echo "make space      assemble build/space/: the files to upload to a Hugging Face Space"
 
 # The venv is rebuilt when a requirements file or pyproject.toml is newer than the stamp.
 $(STAMP): requirements.txt requirements-data.txt pyproject.toml
@@ -46,8 +51,28 @@ notebooks: $(STAMP)
 	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(PY) tests/nbnormalize.py $(NOTEBOOKS)
 
-bench: $(STAMP)
-	$(PY) bench/run.py
+bench: $(STAMP) $(MODEL)/model.safetensors
+	$(PY) bench/run.py --model $(MODEL)
+
+# The web app and its model. The model is trained once, deterministically, and reused.
+$(MODEL)/model.safetensors: $(STAMP)
+	$(PY) -m snippets.digits_model --out $(MODEL)
+
+model: $(STAMP)
+	$(PY) -m snippets.digits_model --out $(MODEL)
+
+app: $(STAMP) $(MODEL)/model.safetensors
+	$(PY) -m snippets.app --model $(MODEL)
+
+space: $(MODEL)/model.safetensors space-copy
+	@echo "upload the contents of $(SPACE)/ to a Gradio Space (see docs/deploy/index.md)"
+
+# What a Space needs: its app.py and requirements.txt, the modules the app imports, the model.
+space-copy:
+	rm -rf $(SPACE) && mkdir -p $(SPACE)/snippets $(SPACE)/models
+	cp docs/deploy/space/app.py docs/deploy/space/requirements.txt $(SPACE)/
+	cp snippets/__init__.py snippets/app.py snippets/export.py snippets/vision.py $(SPACE)/snippets/
+	cp -r $(MODEL) $(SPACE)/models/digits
 
 clean:
 	rm -rf site .pytest_cache .ruff_cache

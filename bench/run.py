@@ -5,10 +5,17 @@ Run with `make bench`. Each benchmark prints one line: what was measured and the
 
 from __future__ import annotations
 
+import argparse
 import copy
+import socket
+import statistics
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import torch
+from PIL import Image
 
 from snippets.datasets import load_digits
 from snippets.foundations import MLP, SGD, cross_entropy, fit
@@ -22,7 +29,66 @@ def time_fit(make_optimizer, model, split, epochs: int = 20) -> float:
     return time.perf_counter() - start
 
 
+def load_test(model_folder: Path, n_requests: int = 200, concurrency: int = 8, bad_share: float = 0.25) -> None:
+    """Serve the app, send `n_requests` from `concurrency` clients at once, a quarter of them bad inputs.
+
+    A "server error" is any answer other than the right one: a good image that fails, or a bad
+    input whose error is not the app's own clear message.
+    """
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    from snippets.app import build_app, examples_in
+
+    examples = examples_in(model_folder)
+    scratch = Path(tempfile.mkdtemp())
+    (scratch / "notes.png").write_text("not an image")
+    Image.new("L", (40, 40), 255).save(scratch / "blank.png")
+    data = Path(examples[0]).read_bytes()
+    (scratch / "cut.png").write_bytes(data[: len(data) // 2])
+    bad = [None, scratch / "notes.png", scratch / "blank.png", scratch / "cut.png"]
+    n_bad = round(n_requests * bad_share)
+    requests = [("bad", bad[i % len(bad)]) for i in range(n_bad)]
+    requests += [("good", examples[i % len(examples)]) for i in range(n_requests - n_bad)]
+    requests = [requests[i] for i in torch.randperm(len(requests), generator=torch.Generator().manual_seed(0))]
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = build_app(model_folder, examples)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    clients = [Client(f"http://127.0.0.1:{port}/", verbose=False) for _ in range(concurrency)]
+
+    def send(i: int) -> tuple[str, float, bool]:
+        kind, path = requests[i]
+        start = time.perf_counter()
+        try:
+            label = clients[i % concurrency].predict(None if path is None else handle_file(str(path)),
+                                                     api_name="/predict")["label"]
+            ok = kind == "good" and label == Path(path).stem.removeprefix("digit_")  # digit_3.png -> "3"
+        except AppError as error:
+            ok = kind == "bad" and "Traceback" not in str(error) and "upstream" not in str(error)
+        except Exception:
+            ok = False
+        return kind, time.perf_counter() - start, ok
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(send, range(len(requests))))
+    wall = time.perf_counter() - start
+    app.close()
+    latencies = sorted(t for _, t, _ in results)
+    p50, p95 = statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
+    errors = sum(not ok for _, _, ok in results)
+    print(f"web app load test: {len(results)} requests ({n_bad} bad inputs), {concurrency} at a time: "
+          f"server errors {errors}, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+          f"{len(results) / wall:.1f} requests/s")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Print benchmark figures.")
+    parser.add_argument("--model", type=Path, default=Path("models/digits"), help="exported digit model (make model)")
+    args = parser.parse_args()
     torch.set_num_threads(1)
     split = load_digits()
     model = MLP([64, 128, 10], generator=torch.Generator().manual_seed(0))
@@ -34,6 +100,7 @@ def main() -> None:
     )
     print(f"foundations fit, digits MLP 64-128-10, 20 epochs: hand-written SGD {ours:.2f} s, "
           f"torch.optim.SGD {theirs:.2f} s, ratio {ours / theirs:.2f}")
+    load_test(args.model)
 
 
 if __name__ == "__main__":

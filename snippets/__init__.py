@@ -15,6 +15,9 @@ Modules:
     tabular: tabular data with fastai, random forests and gradient boosting.
     collab: collaborative filtering, from a dot product to fastai's `collab_learner`.
     textlog: plain-text training logs for fastai, so notebook outputs are stable.
+    export: save a model as safetensors + JSON and load it without unpickling.
+    digits_model: train and export the digit classifier that the web app serves.
+    app: the Gradio web app (`python -m snippets.app`).
 """
 
 __version__ = "0.1.0"

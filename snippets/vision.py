@@ -17,11 +17,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from fastcore.foundation import L
 from torch import Tensor, nn
+
+if TYPE_CHECKING:  # fastcore is only needed to list files, not to build or run the models
+    from fastcore.foundation import L
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

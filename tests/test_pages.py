@@ -16,7 +16,8 @@ from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([*(ROOT / "docs").rglob("*.md"), *(ROOT / "cheatsheet").glob("*.md")])
-INCLUDE = re.compile(r'^\s*--8<-- "snippets/[\w/.-]+\.py(:[\w-]+)?"\s*$')
+# Tested code: the package, and the Hugging Face Space's files (tests/test_app.py runs them).
+INCLUDE = re.compile(r'^\s*--8<-- "(snippets/[\w/.-]+\.py(:[\w-]+)?|docs/deploy/space/[\w.-]+)"\s*$')
 
 
 def python_fences(page: Path) -> list[tuple[int, str, str]]:

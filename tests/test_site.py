@@ -87,7 +87,11 @@ def test_api_page_documents_every_public_function(site):
 
 
 @pytest.mark.parametrize(
-    "module_name", ["collab", "datasets", "embeddings", "pretrained_text", "tabular", "text", "textlog", "vision"]
+    "module_name",
+    [
+        "app", "collab", "datasets", "digits_model", "embeddings", "export", "pretrained_text", "tabular", "text",
+        "textlog", "vision",
+    ],
 )
 def test_api_pages_of_flat_modules(site, module_name):
     import importlib
