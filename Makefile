@@ -7,17 +7,21 @@ STAMP := $(VENV)/.installed
 MODEL ?= models/digits
 SPACE ?= build/space
 NOTEBOOKS := $(shell find docs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+# One notebook per topic (the quickest), run twice by `make determinism`; CI runs it after `make test`.
+DETERMINISM_NOTEBOOKS ?= docs/foundations/sgd-from-scratch.ipynb docs/vision/transfer-learning.ipynb \
+  docs/nlp/embeddings.ipynb docs/tabular/adult-census.ipynb docs/collab/movielens.ipynb
 
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks bench clean model app space space-copy
+.PHONY: help venv serve build test lint notebooks determinism bench clean model app space space-copy
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
 	@echo "make test       lint, unit tests, doctests, notebooks (nbval) and a strict site build"
 	@echo "make build      strict build into site/"
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
+	@echo "make determinism  run one notebook per topic twice and compare the text outputs"
 	@echo "make bench      print benchmark figures (includes a load test of the web app)"
 	@echo "make model      train the digit classifier and export it to models/digits (safetensors + JSON)"
 	@echo "make app        serve the web app on http://127.0.0.1:7860 (runs make model first if needed)"
@@ -50,6 +54,9 @@ notebooks: $(STAMP)
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
 	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(PY) tests/nbnormalize.py $(NOTEBOOKS)
+
+determinism: $(STAMP)
+	$(PY) tests/determinism.py $(DETERMINISM_NOTEBOOKS)
 
 bench: $(STAMP) $(MODEL)/model.safetensors
 	$(PY) bench/run.py --model $(MODEL)

@@ -85,6 +85,57 @@ def load_test(model_folder: Path, n_requests: int = 200, concurrency: int = 8, b
           f"{len(results) / wall:.1f} requests/s")
 
 
+def time_reference_loop(model, split, epochs: int = 20) -> float:
+    """The same training as `fit`, written the usual PyTorch way: torch.optim.SGD and a DataLoader."""
+    from torch.nn import functional as F
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(*split.train), batch_size=64, shuffle=True,
+                        generator=torch.Generator().manual_seed(0))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        with torch.no_grad():
+            F.cross_entropy(model(split.x_valid), split.y_valid)
+    return time.perf_counter() - start
+
+
+def time_fastai_learner(split, epochs: int = 20) -> float:
+    """fastai's Learner on the same data, batch size and optimiser settings, for reference."""
+    from fastai.data.core import DataLoaders
+    from fastai.learner import Learner
+    from fastai.optimizer import SGD as FastaiSGD
+
+    from snippets.textlog import plain_text_log
+
+    dls = DataLoaders.from_dsets(list(zip(*split.train, strict=True)), list(zip(*split.valid, strict=True)),
+                                 bs=64, device="cpu")
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    learn = plain_text_log(Learner(dls, model, loss_func=torch.nn.CrossEntropyLoss(),
+                                   opt_func=lambda p, lr: FastaiSGD(p, lr, mom=0.9, wd=1e-4)))
+    learn.logger = lambda *_: None
+    start = time.perf_counter()
+    learn.fit(epochs, lr=0.05)
+    return time.perf_counter() - start
+
+
+def time_site_build() -> float:
+    import os
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as site:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
+                       check=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print benchmark figures.")
     parser.add_argument("--model", type=Path, default=Path("models/digits"), help="exported digit model (make model)")
@@ -100,6 +151,11 @@ def main() -> None:
     )
     print(f"foundations fit, digits MLP 64-128-10, 20 epochs: hand-written SGD {ours:.2f} s, "
           f"torch.optim.SGD {theirs:.2f} s, ratio {ours / theirs:.2f}")
+    reference = time_reference_loop(copy.deepcopy(model), split)
+    print(f"from-scratch loop (our SGD, minibatches, fit) {ours:.2f} s vs torch.optim.SGD + DataLoader loop "
+          f"{reference:.2f} s: ratio {ours / reference:.2f} (goal <= 1.05)")
+    print(f"fastai Learner, same data, batch size, SGD settings and epochs: {time_fastai_learner(split):.2f} s")
+    print(f"mkdocs build --strict of the whole site: {time_site_build():.1f} s")
     load_test(args.model)
 
 

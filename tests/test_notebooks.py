@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -42,3 +44,65 @@ def test_ends_by_asserting_its_result(notebook):
     last = [c for c in notebook.cells if c.cell_type == "code"][-1]
     assert "assert " in last.source
     assert last.outputs, "the last cell should print the metric, dataset and training time"
+
+
+# Things that must never be committed in a notebook's outputs or source.
+SECRETS = re.compile(
+    r"(hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}|xox[baprs]-[A-Za-z0-9-]{10,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|(api[_-]?key|token|password)\s*[:=]\s*['\"][^'\"]{8,})",
+    re.IGNORECASE,
+)
+MACHINE_PATHS = re.compile(r"(/home/\w+|/root/|/Users/\w+|/tmp/|/var/folders/|\b[A-Z]:\\|/work/)")
+MAX_OUTPUT_BYTES = 1_000_000
+
+
+def _texts(notebook: nbformat.NotebookNode):
+    """(where, text) for every source and every text output; images are left out (base64)."""
+    for i, cell in enumerate(notebook.cells):
+        yield f"cell {i} source", cell.source
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                yield f"cell {i} output", out.text
+            for mime, data in out.get("data", {}).items():
+                if mime.startswith("text/") or mime.endswith("json"):
+                    yield f"cell {i} {mime}", data if isinstance(data, str) else json.dumps(data)
+
+
+def test_no_secrets(notebook):
+    for where, text in _texts(notebook):
+        match = SECRETS.search(text)
+        assert not match, f"{where} holds what looks like a secret: {match.group(0)[:12]}..."
+
+
+def test_no_paths_of_this_machine(notebook):
+    for where, text in _texts(notebook):
+        match = MACHINE_PATHS.search(text)
+        assert not match, f"{where} shows a path of the machine it ran on ({match.group(0)}): print relative paths"
+
+
+def test_no_output_over_a_megabyte(notebook):
+    for i, cell in enumerate(notebook.cells):
+        for out in cell.get("outputs", []):
+            size = len(json.dumps(out))
+            assert size <= MAX_OUTPUT_BYTES, f"cell {i} has an output of {size:,} bytes: plot smaller or print less"
+
+
+@pytest.mark.parametrize(
+    ("text", "caught"),
+    [
+        ("token = 'abcdefgh12345678'", True),
+        ("hf_" + "a" * 34, True),
+        ("learning rate 1e-2", False),
+        ("weights_only=True", False),
+    ],
+)
+def test_secret_pattern_catches_keys_not_prose(text, caught):
+    assert bool(SECRETS.search(text)) is caught
+
+
+@pytest.mark.parametrize(
+    ("text", "caught"),
+    [("/home/alice/data.csv", True), ("C:\\Users\\me", True), ("/tmp/x.png", True), ("models/digits/", False)],
+)
+def test_machine_path_pattern(text, caught):
+    assert bool(MACHINE_PATHS.search(text)) is caught

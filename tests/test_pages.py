@@ -44,3 +44,14 @@ def test_pages_have_runnable_or_included_code():
     fences = [f for page in PAGES for f in python_fences(page)]
     assert any("notest" not in info for _, info, _ in fences), "no Python block runs at all"
     assert any("--8<--" in body for _, _, body in fences), "no page includes code from snippets/"
+
+
+def test_pre_commit_config_is_valid_and_runs_ruff():
+    import subprocess
+    import sys
+
+    config = ROOT / ".pre-commit-config.yaml"
+    command = [sys.executable, "-m", "pre_commit", "validate-config", str(config)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ruff check" in config.read_text()

@@ -1,0 +1,62 @@
+"""Run notebooks twice and compare their text outputs: `python tests/determinism.py NOTEBOOK...`.
+
+nbval compares one fresh run with the outputs stored in git; this compares two fresh runs on
+the same machine, so that an output which only happens to match the stored one is caught too.
+The parts of outputs that legitimately change between runs (timings, memory addresses,
+temporary paths) are masked with the same rules as nbval (`tests/sanitize.cfg`). Images are
+not compared. Exits with status 1 and prints the first differing line of each notebook that
+differs.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+SANITIZE = Path(__file__).with_name("sanitize.cfg")
+
+
+def sanitizers() -> list[tuple[re.Pattern[str], str]]:
+    config = configparser.ConfigParser()
+    config.read(SANITIZE)
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+def text_outputs(path: Path) -> list[str]:
+    """Execute the notebook in its folder and return every text output, sanitised, one string per output."""
+    notebook = nbformat.read(path, as_version=4)
+    resources = {"metadata": {"path": str(path.parent)}}  # run in the notebook's folder, as nbval does
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
+    rules, texts = sanitizers(), []
+    for i, cell in enumerate(notebook.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            for pattern, replacement in rules:
+                text = pattern.sub(replacement, text)
+            texts.append(f"cell {i}: {text}")
+    return texts
+
+
+def main(paths: list[str]) -> int:
+    failed = 0
+    for path in map(Path, paths):
+        start = time.perf_counter()
+        first, second = text_outputs(path), text_outputs(path)
+        seconds = time.perf_counter() - start
+        if first == second:
+            print(f"same outputs twice: {path} ({len(first)} outputs, {seconds:.0f} s for both runs)")
+            continue
+        failed += 1
+        a, b = next((a, b) for a, b in zip([*first, ""], [*second, ""], strict=False) if a != b)
+        print(f"DIFFERENT between two runs: {path}\n  first:  {a[:300]!r}\n  second: {b[:300]!r}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
