@@ -242,6 +242,9 @@ class BiasBaseline:
 def rmse(preds: Sequence[float] | Tensor, targets: Sequence[float] | Tensor) -> float:
     """Root mean squared error, the usual score for rating prediction.
 
+    Raises:
+        ValueError: on different shapes, empty input, or NaN or infinite values.
+
     Examples:
         >>> rmse([3.0, 4.0], [3.0, 2.0])
         1.4142135623730951
@@ -251,6 +254,8 @@ def rmse(preds: Sequence[float] | Tensor, targets: Sequence[float] | Tensor) -> 
         raise ValueError(
             f"preds and targets must be non-empty and the same shape, got {tuple(p.shape)} and {tuple(t.shape)}"
         )
+    if not (torch.isfinite(p).all() and torch.isfinite(t).all()):
+        raise ValueError("rmse needs finite numbers: preds or targets hold NaN or infinity")
     return float(((p - t) ** 2).mean().sqrt())
 
 

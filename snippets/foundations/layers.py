@@ -24,7 +24,7 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
-from snippets.foundations._checks import check_batch
+from snippets.foundations._checks import check_batch, check_float
 
 
 class Model(Protocol):
@@ -82,10 +82,14 @@ class Affine:
 def relu(x: Tensor) -> Tensor:
     """The rectified linear unit: replace every negative number by zero.
 
+    Raises:
+        ValueError: on NaN or infinite inputs (it would pass NaN on silently).
+
     Examples:
         >>> relu(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([0., 0., 3.])
     """
+    check_float(x, "relu input")
     return x.clamp_min(0.0)
 # --8<-- [end:relu]
 # --8<-- [end:affine]

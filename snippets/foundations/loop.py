@@ -69,6 +69,8 @@ def _finite_loss(model: Model, loss_fn: LossFn, xb: Tensor, yb: Tensor, where: s
     """Predict and score one batch; raise FloatingPointError if training has diverged."""
     try:
         loss = loss_fn(model(xb), yb)
+    except FloatingPointError as error:  # the loss itself overflowed: the predictions have run away
+        raise FloatingPointError(f"the loss overflowed at {where}: {_ADVICE}") from error
     except ValueError as error:  # a layer refused NaN/inf activations: have the parameters blown up?
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             raise FloatingPointError(f"the parameters became NaN or infinite before {where}: {_ADVICE}") from error

@@ -24,6 +24,7 @@ def mse(preds: Tensor, targets: Tensor) -> Tensor:
 
     Raises:
         ValueError: if the shapes differ (broadcasting would silently compare the wrong pairs).
+        FloatingPointError: if the errors are too large to square in the tensors' precision.
 
     Examples:
         >>> mse(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
@@ -37,7 +38,10 @@ def mse(preds: Tensor, targets: Tensor) -> Tensor:
         )
     if preds.numel() == 0:
         raise ValueError("preds is empty: the mean of no errors is undefined")
-    return ((preds - targets) ** 2).mean()
+    loss = ((preds - targets) ** 2).mean()
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"the squared errors overflow {preds.dtype}: rescale the targets (or use float64)")
+    return loss
 
 
 # --8<-- [start:cross_entropy]
@@ -48,10 +52,17 @@ def log_softmax(logits: Tensor) -> Tensor:
     Subtracting the row's maximum first (the log-sum-exp trick) changes nothing
     mathematically but keeps `exp` from overflowing on large scores.
 
+    Raises:
+        TypeError: if `logits` is not a floating-point tensor.
+        ValueError: if it holds NaN or infinity, or is not a non-empty (batch, classes) matrix.
+
     Examples:
         >>> log_softmax(torch.tensor([[1000.0, 1000.0]])).exp()
         tensor([[0.5000, 0.5000]])
     """
+    check_float(logits, "logits")
+    if logits.ndim != 2 or 0 in logits.shape:
+        raise ValueError(f"logits must be a non-empty 2-D tensor (batch, classes), got shape {tuple(logits.shape)}")
     # --8<-- [start:log_softmax_core]
     biggest = logits.max(dim=1, keepdim=True).values
     shifted = logits - biggest
