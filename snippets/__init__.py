@@ -7,6 +7,7 @@ the code you copy from a page is the code that was tested.
 Modules:
     foundations: a complete training loop from scratch (affine layers, ReLU, losses,
         SGD with momentum and weight decay, minibatches, `fit`).
+    distributed: the from-scratch loop, data-parallel over several processes (`torchrun`).
     datasets: loaders for data that ships with the project's pinned packages (no network).
     vision: image classification, a small CNN and transfer learning from ImageNet.
     text: text classification with fastai, and a TF-IDF baseline.

@@ -89,8 +89,8 @@ def test_api_page_documents_every_public_function(site):
 @pytest.mark.parametrize(
     "module_name",
     [
-        "app", "collab", "datasets", "digits_model", "embeddings", "export", "pretrained_text", "tabular", "text",
-        "textlog", "vision",
+        "app", "collab", "datasets", "digits_model", "distributed", "embeddings", "export", "pretrained_text",
+        "tabular", "text", "textlog", "vision",
     ],
 )
 def test_api_pages_of_flat_modules(site, module_name):
