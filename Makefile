@@ -14,7 +14,7 @@ DETERMINISM_NOTEBOOKS ?= docs/foundations/sgd-from-scratch.ipynb docs/vision/tra
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks determinism bench clean model app space space-copy
+.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
@@ -23,6 +23,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
 	@echo "make determinism  run one notebook per topic twice and compare the text outputs"
 	@echo "make bench      print benchmark figures (includes a load test of the web app)"
+	@echo "make bench-ci   time a fresh-clone make test: set-up, lint, notebooks, other tests (about 10 min)"
 	@echo "make model      train the digit classifier and export it to models/digits (safetensors + JSON)"
 	@echo "make app        serve the web app on http://127.0.0.1:7860 (runs make model first if needed)"
 	@echo "make space      assemble build/space/: the files to upload to a Hugging Face Space"
@@ -54,6 +55,9 @@ notebooks: $(STAMP)
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
 	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(PY) tests/nbnormalize.py $(NOTEBOOKS)
+
+bench-ci:
+	python3 bench/fresh_clone.py
 
 determinism: $(STAMP)
 	$(PY) tests/determinism.py $(DETERMINISM_NOTEBOOKS)
