@@ -19,6 +19,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: make `tests` importable
+from tests.nbnormalize import normalize
+
 SANITIZE = Path(__file__).with_name("sanitize.cfg")
 
 
@@ -33,6 +36,7 @@ def text_outputs(path: Path) -> list[str]:
     notebook = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": str(path.parent)}}  # run in the notebook's folder, as nbval does
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
+    normalize(notebook)  # the kernel flushes prints at arbitrary points: merge consecutive stream outputs
     rules, texts = sanitizers(), []
     for i, cell in enumerate(notebook.cells):
         for out in cell.get("outputs", []):
