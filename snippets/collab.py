@@ -157,7 +157,8 @@ def check_ratings(ratings: pd.DataFrame, user: str = "user", item: str = "movie"
     """Raise a clear error unless `ratings` has the three columns and no missing values in them.
 
     Raises:
-        ValueError: naming the missing columns, or the column with NaNs and how many.
+        ValueError: naming the missing columns, or the column with NaNs and how many; on an
+            empty table, or ratings that are not finite numbers.
 
     Examples:
         >>> check_ratings(pd.DataFrame({"user": [1], "movie": [2], "rating": [4.0]}))
@@ -173,6 +174,11 @@ def check_ratings(ratings: pd.DataFrame, user: str = "user", item: str = "movie"
         n_missing = int(ratings[column].isna().sum())
         if n_missing:
             raise ValueError(f"ratings column {column!r} has {n_missing} missing value(s)")
+    if len(ratings) == 0:
+        raise ValueError("ratings is empty: there is nothing to learn from")
+    values = pd.to_numeric(ratings[rating], errors="coerce")
+    if values.isna().any() or not values.abs().lt(float("inf")).all():
+        raise ValueError(f"ratings column {rating!r} must hold finite numbers")
 
 
 # --8<-- [start:baseline]

@@ -11,16 +11,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from snippets.collab import DotProduct, check_ids, nearest, rmse, sigmoid_range
+from snippets.collab import BiasBaseline, DotProduct, check_ids, nearest, rmse, sigmoid_range
 from snippets.embeddings import BagOfEmbeddings, nearest_words
 from snippets.foundations import MLP, SGD, Affine, accuracy, cross_entropy, log_softmax, minibatches, mse, relu
-from snippets.tabular import log_rmse
+from snippets.tabular import check_table, log_rmse
 from snippets.vision import to_imagenet_batch, top_predictions
 
 settings.register_profile("project", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -215,3 +216,40 @@ def test_top_predictions_are_valid_probabilities_or_refuse(data):
         return
     assert len(top) == len(logits) and all(len(row) == min(k, n_classes) for row in top)
     assert all(0 <= p <= 1 for row in top for _, p in row)
+
+
+ratings_tables = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 4), st.one_of(st.floats(0.5, 5), st.just(float("nan")),
+                                                              st.just(float("inf")))),
+    max_size=12,
+).map(lambda rows: pd.DataFrame(rows, columns=["user", "movie", "rating"]))
+
+
+@given(ratings_tables, st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=5),
+       st.sampled_from(["error", "zero"]))
+def test_bias_baseline_predicts_finite_ratings_or_refuses(ratings, pairs, unknown):
+    pairs = pd.DataFrame(pairs, columns=["user", "movie"])
+    try:
+        model = BiasBaseline(reg_item=1.0, reg_user=1.0).fit(ratings)
+    except ValueError as error:
+        assert any(word in str(error) for word in ("missing", "finite", "empty"))
+        return
+    try:
+        predictions = model.predict(pairs, unknown=unknown)
+    except ValueError as error:
+        assert unknown == "error" and "unknown" in str(error)
+        return
+    assert len(predictions) == len(pairs) and np.isfinite(predictions).all()
+
+
+@given(st.lists(st.tuples(st.one_of(st.floats(0, 1), st.just(float("nan"))), st.sampled_from(["a", "b", None])),
+                max_size=6),
+       st.sampled_from(["x", "y", "z"]))
+def test_check_table_names_the_problem(rows, target):
+    df = pd.DataFrame(rows, columns=["x", "y"])
+    try:
+        check_table(df, target)
+    except ValueError as error:
+        assert any(word in str(error) for word in ("no column", "empty", "missing value"))
+        return
+    assert target in df.columns and len(df) and not df[target].isna().any()
