@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import socket
 import statistics
 import tempfile
@@ -133,7 +134,22 @@ def time_site_build() -> float:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site],
                        check=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        print_page_weights(Path(site))
+        return seconds
+
+
+def print_page_weights(site: Path) -> None:
+    """Each notebook page's bytes against its content's (the article's cells and outputs, plots included)."""
+    ratios = []
+    for notebook in sorted(Path("docs").rglob("*.ipynb")):
+        html = (site / notebook.relative_to("docs").with_suffix("") / "index.html").read_text()
+        article = html[html.index("<article") : html.rindex("</article>")]
+        content = re.sub(r"<style[^>]*>.*?</style>", "", article, flags=re.S)  # cells and outputs, no CSS
+        ratios.append((len(html) / len(content), notebook.stem, len(html)))
+    worst = max(ratios)
+    print(f"notebook pages: bytes / content bytes {min(ratios)[0]:.2f} to {worst[0]:.2f} "
+          f"(worst {worst[1]}, {worst[2] / 1000:.0f} KB; goal <= 1.3; the Jupyter CSS is one cached file)")
 
 
 def main() -> None:

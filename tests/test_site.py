@@ -154,3 +154,17 @@ def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
     result = mkdocs_build(project_copy, tmp_path / "out")
     assert result.returncode != 0
     assert "no cheat sheets (*.md) found" in result.stderr
+
+
+def test_notebook_pages_share_the_jupyter_css_as_files(site):
+    """docs/hooks/notebook_css.py: the ~590 KB of Jupyter CSS is a cached file, not inlined in every page."""
+    links_by_page = []
+    for page in (site / "foundations" / "sgd-from-scratch" / "index.html", site / "vision" / "digits" / "index.html"):
+        html = page.read_text()
+        inline = sum(len(css) for css in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
+        assert inline < 20_000, f"{page}: {inline:,} bytes of inline CSS"
+        links = re.findall(r'<link rel="stylesheet" href="([^"]*assets/jupyter/[0-9a-f]{16}\.css)">', html)
+        assert links and all((page.parent / link).resolve().is_file() for link in links)
+        links_by_page.append({Path(link).name for link in links})
+    assert links_by_page[0] == links_by_page[1]  # one set of files for every notebook
+    assert "jp-Cell" in (site / "vision" / "digits" / "index.html").read_text()  # the notebook is still rendered
