@@ -157,22 +157,6 @@ def build_app(model_folder: str | Path, examples: list[str] | None = None) -> gr
 # --8<-- [end:build_app]
 
 
-def write_examples(folder: str | Path, n: int = 4) -> list[str]:
-    """Save one MNIST digit of each class 0 to `n - 1` as a PNG file, dark ink on white like a drawing."""
-    from snippets.datasets import load_mnist_sample
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    images, labels = load_mnist_sample()
-    paths = []
-    for digit in range(n):
-        index = int(np.flatnonzero(labels == digit)[-1])  # the last of each digit
-        path = folder / f"digit_{digit}.png"
-        Image.fromarray(255 - images[index]).resize((112, 112), Image.Resampling.LANCZOS).save(path)
-        paths.append(str(path))
-    return paths
-
-
 def examples_in(model_folder: str | Path) -> list[str]:
     """The example images saved with the model (`model_folder/examples/*.png`), sorted."""
     return sorted(str(p) for p in (Path(model_folder) / "examples").glob("*.png"))

@@ -12,11 +12,13 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from fastai.vision.all import (
     CategoryBlock,
     CrossEntropyLossFlat,
     DataBlock,
+    DataLoaders,
     ImageBlock,
     Learner,
     Normalize,
@@ -27,15 +29,41 @@ from fastai.vision.all import (
     parent_label,
     set_seed,
 )
+from PIL import Image
 
-from snippets.app import write_examples
-from snippets.datasets import mnist_sample_folder
+from snippets.datasets import load_mnist_sample, mnist_sample_folder
 from snippets.export import save_model
 from snippets.textlog import plain_text_log
 from snippets.vision import simple_cnn, sorted_image_files
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 DEFAULT_FOLDER = Path("models/digits")
+
+
+# --8<-- [start:dataloaders]
+def digits_dataloaders(augment: bool = True, seed: int = 42, bs: int = 64) -> DataLoaders:
+    """The 5,000 MNIST digits as fastai DataLoaders: a folder per class, a seeded 20% validation split.
+
+    A `DataBlock` answers five questions: what the input and target are (a black-and-white
+    image, a category), how to find the items (every image file, sorted), how to split them,
+    how to label them (the folder's name), and what to do to each batch (augmentation when
+    `augment`, then normalisation with MNIST's mean and standard deviation).
+
+    Examples:
+        >>> dls = digits_dataloaders(augment=False)
+        >>> len(dls.train_ds), len(dls.valid_ds), list(dls.vocab)[:3]
+        (4000, 1000, ['0', '1', '2'])
+    """
+    augmentation = aug_transforms(do_flip=False, max_rotate=15, max_zoom=1.1, max_warp=0.1, size=28) if augment else []
+    block = DataBlock(
+        blocks=(ImageBlock(cls=PILImageBW), CategoryBlock),
+        get_items=sorted_image_files,
+        splitter=RandomSplitter(valid_pct=0.2, seed=seed),
+        get_y=parent_label,
+        batch_tfms=[*augmentation, Normalize.from_stats(MNIST_MEAN, MNIST_STD)],  # no flips: a mirrored 2 is no 2
+    )
+    return block.dataloaders(mnist_sample_folder(), bs=bs)
+# --8<-- [end:dataloaders]
 
 
 # --8<-- [start:train]
@@ -51,19 +79,25 @@ def train_digits_model(epochs: int = 8, seed: int = 42) -> tuple[Learner, float]
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     warnings.filterwarnings("ignore", category=FutureWarning)  # fastai 2.8 with torch 2.14: not ours to fix
     set_seed(seed, reproducible=True)
-    block = DataBlock(
-        blocks=(ImageBlock(cls=PILImageBW), CategoryBlock),
-        get_items=sorted_image_files,
-        splitter=RandomSplitter(valid_pct=0.2, seed=seed),
-        get_y=parent_label,
-        batch_tfms=[*aug_transforms(do_flip=False, max_rotate=15, max_zoom=1.1, max_warp=0.1, size=28),
-                    Normalize.from_stats(MNIST_MEAN, MNIST_STD)],
-    )
-    dls = block.dataloaders(mnist_sample_folder(), bs=64)
-    learn = plain_text_log(Learner(dls, simple_cnn(), loss_func=CrossEntropyLossFlat(), metrics=accuracy))
+    learn = plain_text_log(Learner(digits_dataloaders(augment=True, seed=seed), simple_cnn(),
+                                   loss_func=CrossEntropyLossFlat(), metrics=accuracy))
     learn.fit_one_cycle(epochs, 1e-2)
     return learn, float(learn.validate()[1])
 # --8<-- [end:train]
+
+
+def write_examples(folder: str | Path, n: int = 4) -> list[str]:
+    """Save one MNIST digit of each class 0 to `n - 1` as a PNG file, dark ink on white like a drawing."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    images, labels = load_mnist_sample()
+    paths = []
+    for digit in range(n):
+        index = int(np.flatnonzero(labels == digit)[-1])  # the last of each digit
+        path = folder / f"digit_{digit}.png"
+        Image.fromarray(255 - images[index]).resize((112, 112), Image.Resampling.LANCZOS).save(path)
+        paths.append(str(path))
+    return paths
 
 
 def export_digits_model(learn: Learner, folder: Path | str = DEFAULT_FOLDER) -> Path:

@@ -134,6 +134,15 @@ def _pad(tokenizer: PreTrainedTokenizerBase, ids: list[list[int]]) -> dict[str, 
     return tokenizer.pad({"input_ids": ids}, return_tensors="pt")
 
 
+def _inputs_by_length(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], batch_size: int, max_length: int
+) -> Iterator[tuple[list[int], dict[str, Tensor]]]:
+    """`(indices, padded inputs)` for batches of texts of similar length, for prediction (no shuffling)."""
+    ids = _encode(tokenizer, list(texts), max_length)
+    for batch in length_batches([len(x) for x in ids], batch_size, shuffle=False):
+        yield batch, _pad(tokenizer, [ids[i] for i in batch])
+
+
 # --8<-- [start:fine_tune]
 def fine_tune(
     model: PreTrainedModel,
@@ -230,10 +239,9 @@ def predict(
     """
     texts = _check_texts(texts)
     model.eval()
-    ids = _encode(tokenizer, texts, max_length)
-    probs = torch.zeros(len(ids), model.config.num_labels)
-    for batch in length_batches([len(x) for x in ids], batch_size, shuffle=False):
-        probs[batch] = model(**_pad(tokenizer, [ids[i] for i in batch])).logits.softmax(dim=1)
+    probs = torch.zeros(len(texts), model.config.num_labels)
+    for batch, inputs in _inputs_by_length(tokenizer, texts, batch_size, max_length):
+        probs[batch] = model(**inputs).logits.softmax(dim=1)
     return probs
 
 
@@ -265,10 +273,8 @@ def sentence_embeddings(
     """
     texts = _check_texts(texts)
     model.eval()
-    ids = _encode(tokenizer, texts, max_length)
-    out = torch.zeros(len(ids), model.config.hidden_size)
-    for batch in length_batches([len(x) for x in ids], batch_size, shuffle=False):
-        inputs = _pad(tokenizer, [ids[i] for i in batch])
+    out = torch.zeros(len(texts), model.config.hidden_size)
+    for batch, inputs in _inputs_by_length(tokenizer, texts, batch_size, max_length):  # similar lengths together
         tokens = model(**inputs).last_hidden_state  # (batch, tokens, 384)
         mask = inputs["attention_mask"][..., None].float()  # 1 for real tokens, 0 for padding
         out[batch] = (tokens * mask).sum(dim=1) / mask.sum(dim=1)

@@ -11,8 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from snippets.app import BadImage, build_app, examples_in, prepare_digit, write_examples
-from snippets.digits_model import export_digits_model, train_digits_model
+from snippets.app import BadImage, build_app, examples_in, prepare_digit
+from snippets.digits_model import export_digits_model, train_digits_model, write_examples
 from snippets.export import load_model, save_model
 from snippets.vision import simple_cnn
 
