@@ -63,7 +63,7 @@ determinism: $(STAMP)
 	$(PY) tests/determinism.py $(DETERMINISM_NOTEBOOKS)
 
 bench: $(STAMP) $(MODEL)/model.safetensors
-	$(PY) bench/run.py --model $(MODEL)
+	PYTHONPATH=. $(PY) bench/run.py --model $(MODEL)
 
 # The web app and its model. The model is trained once, deterministically, and reused.
 $(MODEL)/model.safetensors: $(STAMP)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import re
 import socket
 import statistics
 import tempfile
@@ -20,6 +19,7 @@ from PIL import Image
 
 from snippets.datasets import load_digits
 from snippets.foundations import MLP, SGD, cross_entropy, fit
+from tests.sitemetrics import notebook_page_ratio, search_index_ratio
 
 
 def time_fit(make_optimizer, model, split, epochs: int = 20) -> float:
@@ -140,16 +140,17 @@ def time_site_build() -> float:
 
 
 def print_page_weights(site: Path) -> None:
-    """Each notebook page's bytes against its content's (the article's cells and outputs, plots included)."""
+    """Each notebook page's bytes against its content's, and the search index's bytes against the pages' text."""
     ratios = []
     for notebook in sorted(Path("docs").rglob("*.ipynb")):
-        html = (site / notebook.relative_to("docs").with_suffix("") / "index.html").read_text()
-        article = html[html.index("<article") : html.rindex("</article>")]
-        content = re.sub(r"<style[^>]*>.*?</style>", "", article, flags=re.S)  # cells and outputs, no CSS
-        ratios.append((len(html) / len(content), notebook.stem, len(html)))
+        ratio, size = notebook_page_ratio(site / notebook.relative_to("docs").with_suffix(".html"))
+        ratios.append((ratio, notebook.stem, size))
     worst = max(ratios)
     print(f"notebook pages: bytes / content bytes {min(ratios)[0]:.2f} to {worst[0]:.2f} "
           f"(worst {worst[1]}, {worst[2] / 1000:.0f} KB; goal <= 1.3; the Jupyter CSS is one cached file)")
+    index, text = search_index_ratio(site)
+    print(f"search index: {index / 1000:.0f} KB for {text / 1000:.0f} KB of page text, ratio {index / text:.2f} "
+          "(goal <= 1.5; notebook prompts, copy labels, second copies of code and long outputs left out)")
 
 
 def main() -> None:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import pytest
 
+from tests.sitemetrics import search_index_ratio
+
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+import search_index  # noqa: E402  (the hook under test)
+
 pytestmark = pytest.mark.slow
 
 
@@ -57,12 +65,12 @@ def test_note_includes_code_from_snippets(site):
 
 def test_note_links_the_api_with_autorefs(site):
     html = (site / "foundations" / "index.html").read_text()
-    assert 'href="../api/foundations/#snippets.foundations.layers.MLP"' in html
+    assert 'href="../api/foundations.html#snippets.foundations.layers.MLP"' in html
 
 
 def test_notebook_page_shows_outputs_and_a_download_button(site):
-    page_dir = site / "foundations" / "sgd-from-scratch"
-    html = (page_dir / "index.html").read_text()
+    page_dir = site / "foundations"
+    html = (page_dir / "sgd-from-scratch.html").read_text()
     assert "valid accuracy:" in html  # a stored output, rendered without executing
     assert "data:image/png;base64," in html  # the plots
     link = re.search(r'<a href="([^"]+\.ipynb)"[^>]*download', html)
@@ -71,15 +79,15 @@ def test_notebook_page_shows_outputs_and_a_download_button(site):
 
 
 def test_cheat_sheet_is_published_from_the_top_level_folder(site):
-    html = (site / "cheatsheet" / "foundations" / "index.html").read_text()
+    html = (site / "cheatsheet" / "foundations.html").read_text()
     assert "Training from scratch" in html
     assert "log_softmax" in html
     # ... and listed in the navigation of every page.
-    assert 'href="../cheatsheet/foundations/"' in (site / "foundations" / "index.html").read_text()
+    assert 'href="../cheatsheet/foundations.html"' in (site / "foundations" / "index.html").read_text()
 
 
 def test_api_page_documents_every_public_function(site):
-    html = (site / "api" / "foundations" / "index.html").read_text()
+    html = (site / "api" / "foundations.html").read_text()
     from snippets import foundations
 
     for name in foundations.__all__:
@@ -98,7 +106,7 @@ def test_api_pages_of_flat_modules(site, module_name):
     import inspect
 
     module = importlib.import_module(f"snippets.{module_name}")
-    html = (site / "api" / module_name / "index.html").read_text()
+    html = (site / "api" / f"{module_name}.html").read_text()
     public = [
         name for name, obj in vars(module).items()
         if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
@@ -145,7 +153,7 @@ def test_new_cheat_sheet_appears_without_editing_mkdocs_yml(project_copy, tmp_pa
     (project_copy / "cheatsheet" / "zz-new.md").write_text("---\ntitle: A new sheet\n---\n\n# A new sheet\n")
     result = mkdocs_build(project_copy, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert 'href="../cheatsheet/zz-new/"' in (tmp_path / "out" / "foundations" / "index.html").read_text()
+    assert 'href="../cheatsheet/zz-new.html"' in (tmp_path / "out" / "foundations" / "index.html").read_text()
 
 
 def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
@@ -159,7 +167,7 @@ def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
 def test_notebook_pages_share_the_jupyter_css_as_files(site):
     """docs/hooks/notebook_css.py: the ~590 KB of Jupyter CSS is a cached file, not inlined in every page."""
     links_by_page = []
-    for page in (site / "foundations" / "sgd-from-scratch" / "index.html", site / "vision" / "digits" / "index.html"):
+    for page in (site / "foundations" / "sgd-from-scratch.html", site / "vision" / "digits.html"):
         html = page.read_text()
         inline = sum(len(css) for css in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
         assert inline < 20_000, f"{page}: {inline:,} bytes of inline CSS"
@@ -167,4 +175,39 @@ def test_notebook_pages_share_the_jupyter_css_as_files(site):
         assert links and all((page.parent / link).resolve().is_file() for link in links)
         links_by_page.append({Path(link).name for link in links})
     assert links_by_page[0] == links_by_page[1]  # one set of files for every notebook
-    assert "jp-Cell" in (site / "vision" / "digits" / "index.html").read_text()  # the notebook is still rendered
+    assert "jp-Cell" in (site / "vision" / "digits.html").read_text()  # the notebook is still rendered
+
+
+def _index_text_by_page(site: Path) -> dict[str, str]:
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    pages: dict[str, str] = {}
+    for doc in index["docs"]:
+        page = doc["location"].split("#")[0]
+        pages[page] = pages.get(page, "") + "\n" + doc["title"] + "\n" + doc["text"]
+    return pages
+
+
+def test_search_index_holds_no_notebook_noise(site):
+    """docs/hooks/search_index.py: no prompts, copy labels, CSS, second copies of code or long outputs."""
+    pages = _index_text_by_page(site)
+    everything = "\n".join(pages.values())
+    for noise in ("In\u00a0[", "Out[", "Copied!", "jp-", "font-family", "data-search-exclude", "Source code in"):
+        assert noise not in everything, noise
+    for path in NOTEBOOKS:
+        text = pages[path.relative_to(ROOT / "docs").with_suffix(".html").as_posix()]
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and len(source) > 40:
+                times = text.count(escape(source, quote=False))
+                assert times == 1, f"{path.name}: a code cell indexed {times} times"
+            for output in cell.get("outputs", []):
+                printed = "".join(output.get("text", ""))
+                if len(printed) > 2 * search_index.MAX_OUTPUT_CHARS:
+                    assert escape(printed[:200], quote=False) not in text, f"{path.name}: long output indexed"
+    assert "valid accuracy" in pages["foundations/sgd-from-scratch.html"]  # short outputs stay searchable
+
+
+def test_search_index_is_at_most_one_and_a_half_times_the_text(site):
+    index, text = search_index_ratio(site)
+    assert index <= 1.5 * text, f"search index {index:,} bytes for {text:,} bytes of page text"

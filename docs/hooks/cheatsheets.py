@@ -1,7 +1,7 @@
 """MkDocs hook: publish the top-level `cheatsheet/` folder under "Cheat sheets".
 
 Cheat sheets live outside `docs/` so that they are easy to find and grep in the repo.
-This hook adds each `cheatsheet/*.md` to the site as `cheatsheet/<name>/` and fills the
+This hook adds each `cheatsheet/*.md` to the site as `cheatsheet/<name>.html` and fills the
 nav entry `Cheat sheets: cheatsheet/` with them, sorted by file name, so that a new
 cheat sheet needs no edit of `mkdocs.yml`. They are ordinary pages: searched, tagged and
 built strictly like the rest.

@@ -1,0 +1,34 @@
+"""Figures about a built site, shared by the tests (which assert goals) and `make bench` (which prints them)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+
+
+def article_text(html: str) -> str:
+    """The text a reader sees in a page's article: no CSS, scripts or hidden elements, whitespace squeezed."""
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.find("article") or soup
+    for hidden in article.select("style, script, [hidden], .clipboard-copy-txt"):
+        hidden.decompose()
+    return re.sub(r"\s+", " ", article.get_text(" ")).strip()
+
+
+def search_index_ratio(site: Path) -> tuple[int, int]:
+    """Bytes of the search index and of the text of every page it covers (404 page excluded)."""
+    index = (site / "search" / "search_index.json").stat().st_size
+    pages = [p for p in site.rglob("*.html") if p.name != "404.html" and "assets" not in p.parts]
+    text = sum(len(article_text(p.read_text()).encode()) for p in pages)
+    return index, text
+
+
+def notebook_page_ratio(page: Path) -> tuple[float, int]:
+    """A notebook page's bytes over its content's (the article's cells and outputs, plots included, no CSS)."""
+    html = page.read_text()
+    article = html[html.index("<article") : html.rindex("</article>")]
+    return len(html) / len(STYLE.sub("", article)), len(html)
