@@ -82,7 +82,7 @@ def test_cheat_sheet_is_published_from_the_top_level_folder(site):
     html = (site / "cheatsheet" / "foundations.html").read_text()
     assert "Training from scratch" in html
     assert "log_softmax" in html
-    # ... and listed in the navigation of every page.
+    # ... linked from its note.
     assert 'href="../cheatsheet/foundations.html"' in (site / "foundations" / "index.html").read_text()
 
 
@@ -153,7 +153,8 @@ def test_new_cheat_sheet_appears_without_editing_mkdocs_yml(project_copy, tmp_pa
     (project_copy / "cheatsheet" / "zz-new.md").write_text("---\ntitle: A new sheet\n---\n\n# A new sheet\n")
     result = mkdocs_build(project_copy, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert 'href="../cheatsheet/zz-new.html"' in (tmp_path / "out" / "foundations" / "index.html").read_text()
+    # listed in the navigation beside the other cheat sheets (navigation.prune keeps only a page's own section)
+    assert 'href="zz-new.html"' in (tmp_path / "out" / "cheatsheet" / "collab.html").read_text()
 
 
 def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
@@ -211,3 +212,72 @@ def test_search_index_holds_no_notebook_noise(site):
 def test_search_index_is_at_most_one_and_a_half_times_the_text(site):
     index, text = search_index_ratio(site)
     assert index <= 1.5 * text, f"search index {index:,} bytes for {text:,} bytes of page text"
+
+
+def _front_matter(path: Path) -> dict:
+    import yaml
+
+    text = path.read_text()
+    assert text.startswith("---\n"), f"{path}: no front matter"
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+NOTES = sorted(p for p in (ROOT / "docs").glob("*/index.md") if p.parent.name not in ("api", "log"))
+CHEAT_SHEETS = sorted((ROOT / "cheatsheet").glob("*.md"))
+POSTS = sorted((ROOT / "docs" / "log" / "posts").glob("*.md"))
+
+
+def test_every_note_and_cheat_sheet_is_tagged_and_listed_on_the_tags_page(site):
+    tags_page = (site / "tags.html").read_text()
+    assert len(NOTES) >= 6 and len(CHEAT_SHEETS) >= 6
+    for path in NOTES + CHEAT_SHEETS:
+        tags = _front_matter(path).get("tags")
+        assert tags and all(isinstance(t, str) and t for t in tags), f"{path}: no tags"
+        html_path = path.relative_to(ROOT / "docs") if path.is_relative_to(ROOT / "docs") else path.relative_to(ROOT)
+        href = html_path.with_suffix(".html").as_posix()
+        for tag in tags:
+            section = tags_page.split(f'<span class="md-tag">{tag}</span>')[1].split("<h2")[0]
+            assert f'href="{href}"' in section, f"tags page: {href} missing under {tag!r}"
+
+
+def test_learning_log_has_dated_posts_in_categories_that_link_notes(site):
+    import datetime
+
+    import yaml
+
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    blog = next(p["blog"] for p in config["plugins"] if isinstance(p, dict) and "blog" in p)
+    assert len(POSTS) >= 3
+    for path in POSTS:
+        meta = _front_matter(path)
+        assert isinstance(meta["date"]["created"], datetime.date), path
+        assert meta["categories"] and set(meta["categories"]) <= set(blog["categories_allowed"]), path
+        assert re.search(r"\]\(\.\./\.\./\w+/index\.md", path.read_text()), f"{path}: links no note"
+    index = (site / "log" / "index.html").read_text()
+    assert index.count('class="md-post md-post--excerpt"') == len(POSTS)
+    assert (site / "log" / "category" / "nlp.html").is_file()
+
+
+def test_learning_log_has_an_rss_feed_of_every_post(site):
+    from xml.etree import ElementTree
+
+    channel = ElementTree.parse(site / "feed_rss_created.xml").getroot().find("channel")
+    items = channel.findall("item")
+    assert len(items) == len(POSTS)
+    for item in items:
+        link = item.findtext("link")
+        assert link.startswith("http://127.0.0.1:8000/log/")
+        assert (site / link.removeprefix("http://127.0.0.1:8000/")).is_file(), link
+        assert item.findtext("pubDate") and item.findall("category")
+
+
+def test_site_browses_from_the_file_system(site):
+    """The offline plugin: search index as a script, file names not folders, nothing fetched from the web."""
+    assert (site / "search" / "search_index.js").read_text().startswith("var __index = {")
+    html = (site / "foundations" / "sgd-from-scratch.html").read_text()
+    assert '<script src="../assets/iframe-worker/shim.js">' in html
+    assert 'href="../vision/digits.html"' in html or 'href="../vision/index.html"' in html
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', text)
+        assert not [u for u in external if not u.startswith("http://127.0.0.1:8000/")], (page, external)
