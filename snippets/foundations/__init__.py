@@ -10,6 +10,8 @@ Read the modules in this order; each one adds one idea:
    weight decay.
 4. [`batches`][snippets.foundations.batches]: shuffled minibatches.
 5. [`loop`][snippets.foundations.loop]: the training loop that ties them together.
+6. [`lr_finder`][snippets.foundations.lr_finder]: the learning rate finder (a short run with a
+   growing learning rate).
 
 Example:
     >>> import torch
@@ -28,6 +30,7 @@ from snippets.foundations.batches import minibatches
 from snippets.foundations.layers import MLP, Affine, LinearModel, Model, count_parameters, relu
 from snippets.foundations.loop import EpochStats, History, evaluate, fit
 from snippets.foundations.losses import accuracy, cross_entropy, log_softmax, mse
+from snippets.foundations.lr_finder import LRFinderResult, lr_find
 from snippets.foundations.sgd import SGD
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "Affine",
     "EpochStats",
     "History",
+    "LRFinderResult",
     "LinearModel",
     "Model",
     "accuracy",
@@ -44,6 +48,7 @@ __all__ = [
     "evaluate",
     "fit",
     "log_softmax",
+    "lr_find",
     "minibatches",
     "mse",
     "relu",
