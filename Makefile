@@ -4,8 +4,11 @@ PYTHON_BOOT ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL ?= models/digits
 SPACE ?= build/space
+FLASHCARDS ?= build/flashcards.apkg
 NOTEBOOKS := $(shell find docs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 # One notebook per topic (the quickest), run twice by `make determinism`; CI runs it after `make test`.
 DETERMINISM_NOTEBOOKS ?= docs/foundations/sgd-from-scratch.ipynb docs/vision/transfer-learning.ipynb \
@@ -14,7 +17,7 @@ DETERMINISM_NOTEBOOKS ?= docs/foundations/sgd-from-scratch.ipynb docs/vision/tra
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy
+.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy flashcards
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
@@ -27,6 +30,7 @@ help:
 	@echo "make model      train the digit classifier and export it to models/digits (safetensors + JSON)"
 	@echo "make app        serve the web app on http://127.0.0.1:7860 (runs make model first if needed)"
 	@echo "make space      assemble build/space/: the files to upload to a Hugging Face Space"
+	@echo "make flashcards export the notes' self-check questions to an Anki deck ($(FLASHCARDS))"
 
 # The venv is rebuilt when a requirements file or pyproject.toml is newer than the stamp.
 $(STAMP): requirements.txt requirements-data.txt pyproject.toml
@@ -36,7 +40,12 @@ $(STAMP): requirements.txt requirements-data.txt pyproject.toml
 	$(PY) -m pip install -qq --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-venv: $(STAMP)
+# Debian's Chromium, for the real-browser test (Playwright drives it; nothing is downloaded by Playwright).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+venv: $(STAMP) $(CHROMIUM)
 
 serve: $(STAMP)
 	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:8000 --livereload
@@ -47,7 +56,7 @@ build: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: $(STAMP) lint
+test: $(STAMP) $(CHROMIUM) lint
 	$(PY) -m pytest
 
 notebooks: $(STAMP)
@@ -55,6 +64,9 @@ notebooks: $(STAMP)
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
 	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(PY) tests/nbnormalize.py $(NOTEBOOKS)
+
+flashcards: $(STAMP)
+	$(PY) -m snippets.flashcards --docs docs --out $(FLASHCARDS)
 
 bench-ci:
 	python3 bench/fresh_clone.py

@@ -24,6 +24,8 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from snippets.datasets import check_valid_pct
+
 if TYPE_CHECKING:  # fastai is imported inside the function: importing this module stays cheap
     from fastai.data.core import DataLoaders
 
@@ -310,11 +312,13 @@ def collab_dataloaders(
     fraction of a second on a CPU; the learning rate stays the same.
 
     Raises:
-        ValueError: if a column is missing or holds missing values.
+        ValueError: if a column is missing or holds missing values, or `valid_pct` leaves the
+            training or the validation ratings empty.
     """
     from fastai.collab import CollabDataLoaders
 
     check_ratings(ratings, user, item, rating)
+    check_valid_pct(valid_pct, len(ratings))
     return CollabDataLoaders.from_df(
         ratings, user_name=user, item_name=item, rating_name=rating, valid_pct=valid_pct, seed=seed, bs=bs
     )

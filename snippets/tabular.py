@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from snippets.datasets import check_valid_pct
+
 if TYPE_CHECKING:  # fastai is imported inside the functions: importing this module stays cheap
     from fastai.tabular.core import TabularPandas
 
@@ -45,6 +47,21 @@ def check_table(df: pd.DataFrame, target: str, columns: Sequence[str] = ()) -> N
     n_missing = int(df[target].isna().sum())
     if n_missing:
         raise ValueError(f"target column {target!r} has {n_missing} missing value(s): drop or fill those rows first")
+
+
+def _fill_gaps_seen_only_in_validation(df: pd.DataFrame, cont: list[str], train: pd.DataFrame) -> pd.DataFrame:
+    """Prepare continuous columns for fastai's `FillMissing`, which learns from the training rows only.
+
+    A column with no value in any training row gives nothing to learn (its median is NaN, which
+    would reach the model): refuse it. A column whose gaps all fall in validation rows makes
+    `FillMissing` stop with a bare assertion: fill those gaps with the training median, as
+    `FillMissing` would have.
+    """
+    empty = [c for c in cont if train[c].isna().all()]
+    if empty:
+        raise ValueError(f"column(s) {empty} have no value in any training row: drop or fill them first")
+    only_valid = [c for c in cont if df[c].isna().any() and not train[c].isna().any()]
+    return df.assign(**{c: df[c].fillna(train[c].median()) for c in only_valid}) if only_valid else df
 
 
 # --8<-- [start:tabular_pandas]
@@ -78,15 +95,19 @@ def tabular_pandas(
             scikit-learn, and `.dataloaders(bs)` feeds a `tabular_learner`.
 
     Raises:
-        ValueError: if the target column is missing or has missing values.
+        ValueError: if the target column is missing or has missing values, `valid_pct` leaves
+            the training or the validation rows empty, or a continuous column has no value in any
+            training row.
     """
     from fastai.data.block import CategoryBlock, RegressionBlock
     from fastai.data.transforms import RandomSplitter
     from fastai.tabular.core import Categorify, FillMissing, Normalize, TabularPandas, cont_cat_split
 
     check_table(df, target)
+    check_valid_pct(valid_pct, len(df))
     cont, cat = cont_cat_split(df, max_card=max_card, dep_var=target)
     splits = RandomSplitter(valid_pct=valid_pct, seed=seed)(range(len(df)))
+    df = _fill_gaps_seen_only_in_validation(df, cont, train=df.iloc[list(splits[0])])
     return TabularPandas(
         df,
         procs=[Categorify, FillMissing, *([Normalize] if normalize else [])],

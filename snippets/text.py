@@ -28,6 +28,13 @@ def _check_frame(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
         raise ValueError(f"column {column!r} has {int(df[column].isna().sum())} missing values")
 
 
+def _check_strings(df: pd.DataFrame, column: str) -> None:
+    not_text = df[column].map(lambda value: not isinstance(value, str))
+    if not_text.any():
+        row = df.index[not_text.to_numpy()][0]
+        raise TypeError(f"every value of column {column!r} must be a str; row {row} holds {df.at[row, column]!r}")
+
+
 def training_subset(df: pd.DataFrame, n_train: int, valid: str = "is_valid", seed: int = 42) -> pd.DataFrame:
     """`n_train` of the training rows (those whose `valid` column is false), drawn with `seed`.
 
@@ -78,6 +85,7 @@ def text_dataloaders(
     Raises:
         ValueError: if a column is missing or has missing values, there are no training or no
             validation rows, or `n_train` is not between 1 and the number of training rows.
+        TypeError: if a value of the text column is not a string.
 
     Examples:
         >>> from snippets.datasets import load_rotten_tomatoes
@@ -86,6 +94,7 @@ def text_dataloaders(
         (500, 2550, ['fresh', 'rotten'])
     """
     _check_frame(df, (text, label, valid))
+    _check_strings(df, text)
     is_valid = df[valid].astype(bool)
     train_rows = df[~is_valid]
     if len(train_rows) == 0 or is_valid.sum() == 0:

@@ -1,13 +1,28 @@
-"""Figures about a built site, shared by the tests (which assert goals) and `make bench` (which prints them)."""
+"""Building the site, and figures about it: the tests assert goals on them, `make bench` prints them."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
 STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+
+
+def mkdocs_build(config_dir: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run a strict build of the MkDocs project in `config_dir`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=config_dir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
 
 
 def article_text(html: str) -> str:

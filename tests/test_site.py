@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from html import escape
 from pathlib import Path
 
 import pytest
 
-from tests.sitemetrics import search_index_ratio
+from tests.sitemetrics import mkdocs_build, search_index_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
@@ -23,30 +21,11 @@ import search_index  # noqa: E402  (the hook under test)
 pytestmark = pytest.mark.slow
 
 
-def mkdocs_build(config_dir: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run a strict build of the MkDocs project in `config_dir`."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=config_dir,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        check=False,
-    )
-
-
 def text_of(html: str) -> str:
     """The visible text of a page, roughly: tags dropped, whitespace squeezed."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    site_dir = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT, site_dir)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
-    return site_dir
 
 
 def test_home_page_maps_the_topics(site):
@@ -97,8 +76,8 @@ def test_api_page_documents_every_public_function(site):
 @pytest.mark.parametrize(
     "module_name",
     [
-        "app", "collab", "datasets", "digits_model", "distributed", "embeddings", "export", "pretrained_text",
-        "tabular", "text", "textlog", "vision",
+        "app", "collab", "datasets", "digits_model", "distributed", "embeddings", "export", "flashcards",
+        "pretrained_text", "results", "tabular", "text", "textlog", "vision",
     ],
 )
 def test_api_pages_of_flat_modules(site, module_name):
@@ -281,3 +260,31 @@ def test_site_browses_from_the_file_system(site):
         text = page.read_text()
         external = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', text)
         assert not [u for u in external if not u.startswith("http://127.0.0.1:8000/")], (page, external)
+
+
+def test_results_page_is_generated_from_every_notebooks_printed_result(site):
+    from bs4 import BeautifulSoup
+
+    from snippets.results import parse_result
+
+    rows = BeautifulSoup((site / "results.html").read_text(), "html.parser").select("article table tbody tr")
+    assert len(rows) == len(NOTEBOOKS)
+    by_link = {row.select_one("a")["href"]: [td.get_text(" ", strip=True) for td in row.select("td")] for row in rows}
+    for path in NOTEBOOKS:
+        last = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"][-1]
+        printed = "".join("".join(o.get("text", "")) for o in last["outputs"])
+        result = parse_result(printed)
+        row = by_link[path.relative_to(ROOT / "docs").with_suffix(".html").as_posix()]
+        assert row[1:5] == [result.model, result.dataset, result.metric, f"{result.value:.4f}"]
+        assert row[5] == (result.reference or "") and row[6] == f"{result.seconds:.1f} s"
+
+
+def test_a_notebook_without_a_result_fails_the_build_and_is_named(project_copy, tmp_path):
+    notebook = project_copy / "docs" / "collab" / "movielens.ipynb"
+    nb = json.loads(notebook.read_text())
+    last = [c for c in nb["cells"] if c["cell_type"] == "code"][-1]
+    last["outputs"] = []
+    notebook.write_text(json.dumps(nb))
+    result = mkdocs_build(project_copy, tmp_path / "out")
+    assert result.returncode != 0
+    assert "collab/movielens.ipynb: the last code cell must print a snippets.results.Result" in result.stderr

@@ -1,0 +1,106 @@
+"""MkDocs hook: generate the results page from the executed notebooks, at build time.
+
+Every notebook's last code cell prints a `snippets.results.Result` block (model, dataset, metric,
+value, reference, training time). This hook reads that block from the stored outputs of each
+notebook under `docs/` and publishes `results.md`: one row per notebook, in navigation order. The
+figures on the page are therefore the ones the notebooks produced when they were last executed
+(and nbval checks, in CI, that executing them again gives the same), never typed by hand.
+
+A notebook without a result block fails the build with a message that names it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from snippets.results import Result, parse_result
+
+PAGE = "results.md"
+INTRO = """---
+title: Results
+tags:
+  - results
+---
+
+# Results
+
+The headline figure of every notebook on the site: the model, the data it was scored on, the
+metric, a reference to compare with where one exists, and the training time on two CPU cores.
+
+This page is generated when the site is built: a hook reads the `Result` block that each
+notebook's last cell printed (see [`snippets.results`][snippets.results]). CI executes every
+notebook again and checks that it prints the same, so these figures are the notebooks' own.
+
+| notebook | model | dataset | metric | value | reference | training time |
+| --- | --- | --- | --- | ---: | --- | ---: |
+"""
+
+
+def _nav_order(nav: object) -> list[str]:
+    """The notebooks named in the navigation, in order."""
+    if isinstance(nav, str):
+        return [nav] if nav.endswith(".ipynb") else []
+    if isinstance(nav, dict):
+        return [p for value in nav.values() for p in _nav_order(value)]
+    if isinstance(nav, list):
+        return [p for item in nav for p in _nav_order(item)]
+    return []
+
+
+def notebook_result(path: Path) -> tuple[str, Result]:
+    """A notebook's title (its first heading) and the `Result` its last code cell printed.
+
+    Raises:
+        PluginError: naming the notebook, if it has no code cell, no title or no result block.
+    """
+    cells = json.loads(path.read_text())["cells"]
+    code = [cell for cell in cells if cell["cell_type"] == "code"]
+    if not code:
+        raise PluginError(f"{path}: no code cells, so no result for the results page")
+    printed = "".join(
+        "".join(out.get("text", "")) for out in code[-1].get("outputs", []) if out.get("output_type") == "stream"
+    )
+    try:
+        result = parse_result(printed)
+    except ValueError as error:
+        raise PluginError(
+            f"{path}: the last code cell must print a snippets.results.Result (is the notebook executed?): {error}"
+        ) from None
+    headings = [line for cell in cells if cell["cell_type"] == "markdown"
+                for line in "".join(cell["source"]).splitlines() if line.startswith("# ")]
+    if not headings:
+        raise PluginError(f"{path}: no '# ' title in a markdown cell")
+    return headings[0][2:].strip(), result
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def results_markdown(docs_dir: Path, nav: object) -> str:
+    """The results page's Markdown, one table row per notebook under `docs_dir`."""
+    notebooks = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.ipynb")
+                       if ".ipynb_checkpoints" not in p.parts)
+    order = _nav_order(nav)
+    notebooks.sort(key=lambda p: order.index(p) if p in order else len(order))
+    rows = []
+    for src in notebooks:
+        title, r = notebook_result(docs_dir / src)
+        rows.append(
+            f"| [{_cell(title)}]({src}) | {_cell(r.model)} | {_cell(r.dataset)} | {_cell(r.metric)} "
+            f"| {r.value:.4f} | {_cell(r.reference or '')} | {r.seconds:.1f} s |"
+        )
+    return INTRO + "\n".join(rows) + "\n"
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the generated results page to the site."""
+    if files.get_file_from_path(PAGE) is not None:
+        raise PluginError(f"docs/{PAGE} exists, but the results page is generated: remove the file")
+    files.append(File.generated(config, PAGE, content=results_markdown(Path(config.docs_dir), config.nav)))
+    return files
