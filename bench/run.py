@@ -147,7 +147,7 @@ def print_page_weights(site: Path) -> None:
         ratios.append((ratio, notebook.stem, size))
     worst = max(ratios)
     print(f"notebook pages: bytes / content bytes {min(ratios)[0]:.2f} to {worst[0]:.2f} "
-          f"(worst {worst[1]}, {worst[2] / 1000:.0f} KB; goal <= 1.3; the Jupyter CSS is one cached file)")
+          f"(worst {worst[1]}, {worst[2] / 1000:.0f} KB; goal <= 1.3; Jupyter's CSS and scripts are cached files)")
     index, text = search_index_ratio(site)
     print(f"search index: {index / 1000:.0f} KB for {text / 1000:.0f} KB of page text, ratio {index / text:.2f} "
           "(goal <= 1.5; notebook prompts, copy labels, second copies of code and long outputs left out)")

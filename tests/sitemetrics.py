@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+NOT_CONTENT = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S)
 
 
 def mkdocs_build(config_dir: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -43,7 +43,7 @@ def search_index_ratio(site: Path) -> tuple[int, int]:
 
 
 def notebook_page_ratio(page: Path) -> tuple[float, int]:
-    """A notebook page's bytes over its content's (the article's cells and outputs, plots included, no CSS)."""
+    """A notebook page's bytes over its content's: the article's cells and outputs (plots too), no CSS or scripts."""
     html = page.read_text()
     article = html[html.index("<article") : html.rindex("</article>")]
-    return len(html) / len(STYLE.sub("", article)), len(html)
+    return len(html) / len(NOT_CONTENT.sub("", article)), len(html)

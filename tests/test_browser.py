@@ -133,6 +133,12 @@ def test_notebook_page_shows_an_image_output_and_a_download_link(page, base_url)
     assert download.is_visible()
     response = page.request.get(base_url + "vision/" + download.get_attribute("href"))
     assert response.ok and b'"nbformat"' in response.body()
+    # each cell's copy button is a <clipboard-copy> element, defined by the script the hook moved to a file
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    cell = page.locator(".jp-CodeCell").first
+    cell.hover()
+    cell.locator("clipboard-copy").click()
+    assert page.evaluate("navigator.clipboard.readText()").startswith("import ")
 
 
 def test_code_block_has_a_copy_button_that_copies_the_code(page, base_url):

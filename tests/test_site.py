@@ -144,17 +144,19 @@ def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
     assert "no cheat sheets (*.md) found" in result.stderr
 
 
-def test_notebook_pages_share_the_jupyter_css_as_files(site):
-    """docs/hooks/notebook_css.py: the ~590 KB of Jupyter CSS is a cached file, not inlined in every page."""
-    links_by_page = []
+def test_notebook_pages_share_the_jupyter_css_and_scripts_as_files(site):
+    """docs/hooks/notebook_assets.py: Jupyter's CSS and scripts are cached files; idle loaders are gone."""
+    assets_by_page = []
     for page in (site / "foundations" / "sgd-from-scratch.html", site / "vision" / "digits.html"):
         html = page.read_text()
-        inline = sum(len(css) for css in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
-        assert inline < 20_000, f"{page}: {inline:,} bytes of inline CSS"
-        links = re.findall(r'<link rel="stylesheet" href="([^"]*assets/jupyter/[0-9a-f]{16}\.css)">', html)
-        assert links and all((page.parent / link).resolve().is_file() for link in links)
-        links_by_page.append({Path(link).name for link in links})
-    assert links_by_page[0] == links_by_page[1]  # one set of files for every notebook
+        inline = sum(len(code) for code in re.findall(r"<(?:style|script)[^>]*>(.*?)</(?:style|script)>", html, re.S))
+        assert inline < 20_000, f"{page}: {inline:,} bytes of inline CSS and scripts"
+        assets = re.findall(r'(?:href|src)="([^"]*assets/jupyter/[0-9a-f]{16}\.(?:css|js))"', html)
+        assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+        assert all((page.parent / asset).resolve().is_file() for asset in assets)
+        assets_by_page.append({Path(asset).name for asset in assets})
+        assert "cdnjs" not in html and 'src=""' not in html  # no Mermaid loader, no empty MathJax loader
+    assert assets_by_page[0] == assets_by_page[1]  # one set of files for every notebook
     assert "jp-Cell" in (site / "vision" / "digits.html").read_text()  # the notebook is still rendered
 
 
