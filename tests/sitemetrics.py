@@ -10,6 +10,9 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+ROOT = Path(__file__).resolve().parents[1]
+# The topic notes: docs/<topic>/index.md, except the API reference and the learning log.
+TOPIC_NOTES = sorted(p for p in (ROOT / "docs").glob("*/index.md") if p.parent.name not in ("api", "log"))
 NOT_CONTENT = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S)
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from snippets.flashcards import Question, build_deck, main, read_questions
+from tests.sitemetrics import TOPIC_NOTES
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTES = sorted(p for p in (ROOT / "docs").glob("*/index.md") if p.parent.name not in ("api", "log"))
+NOTES = TOPIC_NOTES
 
 
 @pytest.mark.parametrize("note", NOTES, ids=lambda p: p.parent.name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sitemetrics import mkdocs_build, search_index_ratio
+from tests.sitemetrics import TOPIC_NOTES, mkdocs_build, search_index_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
@@ -203,7 +203,7 @@ def _front_matter(path: Path) -> dict:
     return yaml.safe_load(text.split("---\n")[1])
 
 
-NOTES = sorted(p for p in (ROOT / "docs").glob("*/index.md") if p.parent.name not in ("api", "log"))
+NOTES = TOPIC_NOTES
 CHEAT_SHEETS = sorted((ROOT / "cheatsheet").glob("*.md"))
 POSTS = sorted((ROOT / "docs" / "log" / "posts").glob("*.md"))
 

@@ -13,6 +13,7 @@ The run changes the model, so the finder puts the parameters back as they were a
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -94,27 +95,25 @@ def lr_find(
     lrs: list[float] = []
     losses: list[float] = []
     average = 0.0
+    def batches() -> Iterator[tuple[Tensor, Tensor]]:  # epoch after epoch, as long as the test needs
+        while True:
+            yield from minibatches(*train, batch_size, generator=generator)
+
     try:
-        while len(lrs) < steps:
-            for xb, yb in minibatches(*train, batch_size, generator=generator):
-                optimizer.lr = start_lr * factor ** len(lrs)
-                loss = loss_fn(model(xb), yb)
-                if not math.isfinite(loss.item()):
-                    break
-                average = smoothing * average + (1 - smoothing) * loss.item()
-                smoothed = average / (1 - smoothing ** (len(lrs) + 1))  # undo the running average's bias to 0
-                if losses and smoothed > 4 * min(losses):
-                    break
-                lrs.append(optimizer.lr)
-                losses.append(smoothed)
-                loss.backward()
-                optimizer.step()
-                optimizer.zero_grad()
-                if len(lrs) == steps:
-                    break
-            else:
-                continue
-            break
+        for step, (xb, yb) in zip(range(steps), batches(), strict=False):  # the batches never end
+            optimizer.lr = start_lr * factor**step
+            loss = loss_fn(model(xb), yb)
+            if not math.isfinite(loss.item()):
+                break
+            average = smoothing * average + (1 - smoothing) * loss.item()
+            smoothed = average / (1 - smoothing ** (step + 1))  # undo the running average's bias to 0
+            if losses and smoothed > 4 * min(losses):
+                break
+            lrs.append(optimizer.lr)
+            losses.append(smoothed)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
     finally:
         with torch.no_grad():
             for p, value in zip(model.parameters(), saved, strict=True):
