@@ -1,9 +1,10 @@
-"""Time a fresh-clone `make test`, split into its parts: `python bench/fresh_clone.py` (or `make bench-ci`).
+"""Time CI on a fresh clone, split into its parts: `python bench/fresh_clone.py` (or `make bench-ci`).
 
 Clones the repository's HEAD into a temporary folder (nothing of this checkout's .venv is
-reused) and times, one after the other: the set-up (`make venv`: the virtual environment with
-every pinned package), lint, the notebooks (nbval), and every other test. Prints one line per
-part and the total; asserts nothing. Takes about as long as CI (ten minutes on two cores).
+reused) and times, one after the other, what `.ci/run` does: the set-up (`make venv`: the
+virtual environment with every pinned package, and chromium), then `make test` (lint, then
+every test, doctest, page and notebook on two workers, one notebook executed twice more).
+Prints one line per part, the slowest tests, and the total; asserts nothing. Budget: 900 s.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def timed(label: str, command: list[str], cwd: Path) -> float:
     print(f"fresh clone, {label}: {seconds:.0f} s, {status}", flush=True)
     if result.returncode != 0:
         print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
+    elif "slowest" in result.stdout:  # pytest's --durations table
+        print(result.stdout[result.stdout.index("slowest") - 12 :].split("\n\n")[0], flush=True)
     return seconds
 
 
@@ -32,17 +35,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         clone = Path(folder) / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        notebooks = sorted(str(p.relative_to(clone)) for p in (clone / "docs").rglob("*.ipynb"))
-        python = str(clone / ".venv" / "bin" / "python")
-        parts = {
-            "set-up (make venv)": timed("set-up (make venv)", ["make", "-s", "venv"], clone),
-            "lint": timed("lint", ["make", "-s", "lint"], clone),
-            "notebooks (nbval)": timed("notebooks (nbval)", [python, "-m", "pytest", "-q", *notebooks], clone),
-            "other tests": timed(
-                "other tests", [python, "-m", "pytest", "-q", *[f"--deselect={n}" for n in notebooks]], clone
-            ),
-        }
-        print(f"fresh clone, make test in all: {sum(parts.values()):.0f} s")
+        setup = timed("set-up (make venv)", ["make", "-s", "venv"], clone)
+        test = timed("make test (lint, tests, pages, notebooks; 2 workers)",
+                     ["make", "-s", "test", "PYTEST_ARGS=--durations=8"], clone)
+        print(f"fresh clone, .ci/run in all: {setup + test:.0f} s (budget 900 s)")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from PIL import Image
 
 from snippets.datasets import load_digits
 from snippets.foundations import MLP, SGD, cross_entropy, fit
-from tests.sitemetrics import notebook_page_ratio, search_index_ratio
+from tools import synthetic_site
+from tools.sitemetrics import notebook_page_ratio, search_index_ratio
 
 
 def time_fit(make_optimizer, model, split, epochs: int = 20) -> float:
@@ -39,7 +40,7 @@ def load_test(model_folder: Path, n_requests: int = 200, concurrency: int = 8, b
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
 
-    from snippets.app import build_app, examples_in
+    from snippets.deploy.app import build_app, examples_in
 
     examples = examples_in(model_folder)
     scratch = Path(tempfile.mkdtemp())
@@ -173,6 +174,7 @@ def main() -> None:
           f"{reference:.2f} s: ratio {ours / reference:.2f} (goal <= 1.05)")
     print(f"fastai Learner, same data, batch size, SGD settings and epochs: {time_fastai_learner(split):.2f} s")
     print(f"mkdocs build --strict of the whole site: {time_site_build():.1f} s")
+    synthetic_site.main([])  # the site with 5x and 10x the topics: build time and search index, against 1x
     load_test(args.model)
 
 

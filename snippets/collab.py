@@ -267,35 +267,6 @@ def rmse(preds: Sequence[float] | Tensor, targets: Sequence[float] | Tensor) -> 
     return float(((p - t) ** 2).mean().sqrt())
 
 
-def nearest(embeddings: Tensor, index: int, k: int = 5, candidates: Sequence[int] | None = None) -> list[int]:
-    """Rows of `embeddings` closest to row `index` by cosine similarity, itself excluded.
-
-    Args:
-        embeddings: one row per item.
-        index: the row to find neighbours of.
-        k: how many neighbours.
-        candidates: rows allowed as answers (for example only items with many ratings, whose
-            embeddings are well estimated); all rows if None.
-
-    Examples:
-        >>> emb = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [1.0, 0.05]])
-        >>> nearest(emb, 0, k=1)
-        [3]
-        >>> nearest(emb, 0, k=1, candidates=[1, 2])
-        [1]
-    """
-    if not 0 <= index < len(embeddings):
-        raise ValueError(f"index {index} is outside 0..{len(embeddings) - 1}")
-    sims = nn.functional.cosine_similarity(embeddings, embeddings[index][None], dim=1)
-    allowed = torch.zeros(len(embeddings), dtype=torch.bool)
-    allowed[list(range(len(embeddings))) if candidates is None else list(candidates)] = True
-    allowed[index] = False
-    if k > int(allowed.sum()):
-        raise ValueError(f"asked for {k} neighbours but only {int(allowed.sum())} candidates are allowed")
-    sims[~allowed] = -2.0
-    return sims.topk(k).indices.tolist()
-
-
 # --8<-- [start:dataloaders]
 def collab_dataloaders(
     ratings: pd.DataFrame,

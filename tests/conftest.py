@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.sitemetrics import mkdocs_build
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
+from tools.sitemetrics import mkdocs_build
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from snippets.datasets import load_digits
+from snippets.datasets import load_digits, mnist_sample_folder, sorted_image_files
 
 
 def test_digits_split_is_fixed_stratified_and_scaled():
@@ -86,3 +86,19 @@ def test_faces_and_photos():
     assert labels.tolist() == [1] * 100 + [0] * 100 and classes[1] == "face"
     photos = sample_photos()
     assert photos["chelsea"].shape == (300, 451, 3) and str(photos["chelsea"].dtype) == "uint8"
+
+
+def test_image_folder_layout_and_sorting(tmp_path):
+    folder = mnist_sample_folder(tmp_path / "digits")
+    files = sorted_image_files(folder)
+    assert len(files) == 5000
+    assert [f.parent.name for f in files[:1]] == ["0"] and files[-1].parent.name == "9"
+    assert list(files) == sorted(files)
+    assert mnist_sample_folder(tmp_path / "digits") == folder  # second call reuses the files
+
+
+def test_sorted_image_files_bad_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is not a folder of images"):
+        sorted_image_files(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="no image files"):
+        sorted_image_files(tmp_path)

@@ -1,4 +1,9 @@
-"""`tests/determinism.py` tells a notebook that repeats itself from one that does not."""
+"""`tools/determinism.py` tells a notebook that repeats itself from one that does not; one real notebook, twice.
+
+nbval already compares a fresh run of every notebook with its stored outputs (an earlier run).
+Here one notebook, a different one for each commit, runs twice more on this machine, so that a
+notebook which is not deterministic is told apart from one whose stored outputs are stale.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.determinism import main
+from tools import ROOT
+from tools.determinism import main, rotating_pick
 
 pytestmark = pytest.mark.slow
 
@@ -26,3 +32,16 @@ def test_seeded_notebook_passes_and_unseeded_fails(tmp_path, capsys):
     assert main([seeded, timing]) == 0  # timings are masked, as nbval masks them
     assert main([unseeded]) == 1
     assert "DIFFERENT between two runs" in capsys.readouterr().out
+
+
+def _commit() -> str:
+    import subprocess
+
+    result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return result.stdout.strip() if result.returncode == 0 else "0" * 40
+
+
+def test_this_commits_notebook_gives_the_same_outputs_twice(capsys):
+    notebook = rotating_pick(sorted((ROOT / "docs").rglob("*.ipynb")), _commit())
+    assert main([str(notebook)]) == 0, capsys.readouterr().out
+    print(capsys.readouterr().out)  # "same outputs twice: ... (N outputs, S s for both runs)"

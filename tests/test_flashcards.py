@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from snippets.flashcards import Question, build_deck, main, read_questions
-from tests.sitemetrics import TOPIC_NOTES
+from tools import ROOT
+from tools.flashcards import Question, build_deck, main, read_questions
+from tools.sitemetrics import TOPIC_NOTES
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTES = TOPIC_NOTES
 
 

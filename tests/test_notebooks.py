@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.nbnormalize import normalize
+from tools import ROOT
+from tools.nbnormalize import normalize
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
 
 

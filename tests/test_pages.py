@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
+
 PAGES = sorted([*(ROOT / "docs").rglob("*.md"), *(ROOT / "cheatsheet").glob("*.md")])
 # Tested code: the package, and the Hugging Face Space's files (tests/test_app.py runs them).
 INCLUDE = re.compile(r'^\s*--8<-- "(snippets/[\w/.-]+\.py(:[\w-]+)?|docs/deploy/space/[\w.-]+)"\s*$')

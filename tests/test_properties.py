@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from snippets.collab import BiasBaseline, DotProduct, check_ids, nearest, rmse, sigmoid_range
-from snippets.embeddings import BagOfEmbeddings, nearest_words
+from snippets.collab import BiasBaseline, DotProduct, check_ids, rmse, sigmoid_range
 from snippets.foundations import MLP, SGD, Affine, accuracy, cross_entropy, log_softmax, minibatches, mse, relu
+from snippets.foundations.neighbours import nearest
+from snippets.nlp.embeddings import BagOfEmbeddings, nearest_words
 from snippets.tabular import check_table, log_rmse
 from snippets.vision import to_imagenet_batch, top_predictions
 

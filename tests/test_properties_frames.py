@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from snippets.collab import collab_dataloaders
-from snippets.pretrained_text import fine_tune, load_minilm, predict
+from snippets.nlp.pretrained import fine_tune, load_minilm, predict
+from snippets.nlp.text import text_dataloaders
 from snippets.tabular import tabular_pandas
-from snippets.text import text_dataloaders
 
 slow = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.function_scoped_fixture])

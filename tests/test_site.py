@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from html import escape
 from pathlib import Path
 
 import pytest
 
-from tests.sitemetrics import TOPIC_NOTES, mkdocs_build, search_index_ratio
+from tools import ROOT
+from tools.hooks import search_index
+from tools.sitemetrics import TOPIC_NOTES, mkdocs_build, search_index_ratio
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
-sys.path.insert(0, str(ROOT / "docs" / "hooks"))
-import search_index  # noqa: E402  (the hook under test)
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +42,7 @@ def test_note_includes_code_from_snippets(site):
 
 def test_note_links_the_api_with_autorefs(site):
     html = (site / "foundations" / "index.html").read_text()
-    assert 'href="../api/foundations.html#snippets.foundations.layers.MLP"' in html
+    assert 'href="../api/snippets/foundations/layers.html#snippets.foundations.layers.MLP"' in html
 
 
 def test_notebook_page_shows_outputs_and_a_download_button(site):
@@ -65,35 +63,55 @@ def test_cheat_sheet_is_published_from_the_top_level_folder(site):
     assert 'href="../cheatsheet/foundations.html"' in (site / "foundations" / "index.html").read_text()
 
 
-def test_api_page_documents_every_public_function(site):
-    html = (site / "api" / "foundations.html").read_text()
-    from snippets import foundations
+def package_modules() -> list[str]:
+    """Every module of the `snippets` package, by walking its folders (no list kept by hand)."""
+    import pkgutil
 
-    for name in foundations.__all__:
-        assert re.search(rf'id="snippets\.foundations\.\w+\.{name}"', html), name
+    import snippets
+
+    found = ["snippets"]
+    for info in pkgutil.walk_packages(snippets.__path__, "snippets."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            found.append(info.name)
+    return sorted(found)
 
 
-@pytest.mark.parametrize(
-    "module_name",
-    [
-        "app", "collab", "datasets", "digits_model", "distributed", "embeddings", "export", "flashcards",
-        "pretrained_text", "results", "tabular", "text", "textlog", "vision",
-    ],
-)
-def test_api_pages_of_flat_modules(site, module_name):
+def api_page(site: Path, module_name: str) -> Path:
+    """The generated API page of a module: api/snippets/x/y.html, or api/snippets/x/index.html for a package."""
+    import importlib
+
+    parts = module_name.split(".")
+    if hasattr(importlib.import_module(module_name), "__path__"):
+        return site / "api" / Path(*parts) / "index.html"
+    return site / "api" / Path(*parts[:-1]) / f"{parts[-1]}.html"
+
+
+def test_every_module_has_a_generated_api_page(site):
+    modules = package_modules()
+    assert {"snippets.foundations.sgd", "snippets.nlp.text", "snippets.deploy.app", "snippets.vision"} <= set(modules)
+    assert sorted(p.name for p in (ROOT / "docs" / "api").iterdir()) == ["index.md"], "API pages are generated"
+    for name in modules:
+        assert api_page(site, name).is_file(), name
+
+
+@pytest.mark.parametrize("module_name", package_modules())
+def test_api_page_documents_every_public_name(site, module_name):
     import importlib
     import inspect
 
-    module = importlib.import_module(f"snippets.{module_name}")
-    html = (site / "api" / f"{module_name}.html").read_text()
+    module = importlib.import_module(module_name)
+    html = api_page(site, module_name).read_text()
+    assert f'id="{module_name}"' in html
+    if hasattr(module, "__path__"):
+        return  # a package's page shows its docstring; its names are on its modules' pages
     public = [
         name for name, obj in vars(module).items()
         if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
         and obj.__module__ == module.__name__
     ]
-    assert public
+    assert public, f"{module_name} defines no public function or class"
     for name in public:
-        assert f'id="snippets.{module_name}.{name}"' in html, name
+        assert f'id="{module_name}.{name}"' in html, name
 
 
 def test_site_needs_no_network_for_fonts_or_math(site):
@@ -106,7 +124,7 @@ def test_site_needs_no_network_for_fonts_or_math(site):
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     """A copy of the site's sources, to break without touching the repo."""
-    for name in ("docs", "cheatsheet", "snippets"):
+    for name in ("docs", "cheatsheet", "snippets", "tools"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "mkdocs.yml", tmp_path)
     return tmp_path
@@ -145,7 +163,7 @@ def test_missing_cheat_sheets_fail_the_build_clearly(project_copy, tmp_path):
 
 
 def test_notebook_pages_share_the_jupyter_css_and_scripts_as_files(site):
-    """docs/hooks/notebook_assets.py: Jupyter's CSS and scripts are cached files; idle loaders are gone."""
+    """tools/hooks/notebook_assets.py: Jupyter's CSS and scripts are cached files; idle loaders are gone."""
     assets_by_page = []
     for page in (site / "foundations" / "sgd-from-scratch.html", site / "vision" / "digits.html"):
         html = page.read_text()
@@ -170,7 +188,7 @@ def _index_text_by_page(site: Path) -> dict[str, str]:
 
 
 def test_search_index_holds_no_notebook_noise(site):
-    """docs/hooks/search_index.py: no prompts, copy labels, CSS, second copies of code or long outputs."""
+    """tools/hooks/search_index.py: no prompts, copy labels, CSS, second copies of code or long outputs."""
     pages = _index_text_by_page(site)
     everything = "\n".join(pages.values())
     for noise in ("In\u00a0[", "Out[", "Copied!", "jp-", "font-family", "data-search-exclude", "Source code in"):

@@ -1,12 +1,12 @@
 """The Hugging Face Space's entry point: Spaces runs `python app.py` and serves what it launches.
 
-Upload, next to this file: requirements.txt, the `snippets/` package (at least __init__.py,
-app.py, export.py and vision.py) and the exported model folder `models/digits/`.
+Upload, next to this file: requirements.txt, the modules of the `snippets/` package that the app
+imports, and the exported model folder `models/digits/` (`make space` gathers them in build/space/).
 """
 
 from pathlib import Path
 
-from snippets.app import build_app, examples_in
+from snippets.deploy.app import build_app, examples_in
 
 model = Path(__file__).parent / "models" / "digits"
 demo = build_app(model, examples_in(model))

@@ -1,0 +1,179 @@
+"""A web app for the digit classifier: `python -m snippets.deploy.app` (or `make app`) serves it on 127.0.0.1.
+
+Gradio builds the page and an HTTP API from one Python function. The function here opens the
+uploaded file itself, so that every kind of bad input gets a clear message instead of a crash:
+no file, a file that is not an image or is corrupt, an image too large to be worth decoding, a
+blank image, and unusual colour modes (transparency, palettes, 16-bit, CMYK) are each handled.
+The model is loaded from safetensors + JSON (`snippets.deploy.export`): no pickle is ever opened.
+Requests wait in a bounded queue and run at most `CONCURRENCY` at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from torch import nn
+
+from snippets.deploy.export import load_model
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; set before gradio is imported
+
+import gradio as gr
+
+MAX_PIXELS = 25_000_000  # 25 megapixels (a 5,000 x 5,000 image): larger uploads are refused before decoding
+MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB
+CONCURRENCY = 2  # requests computed at once (one per CPU core); the rest wait in the queue
+QUEUE_SIZE = 64  # requests allowed to wait; more get "queue full" at once instead of waiting forever
+
+
+class BadImage(ValueError):
+    """An upload the app cannot classify; the message says why, in words for the user."""
+
+
+# --8<-- [start:prepare]
+def prepare_digit(path: str | Path | None, meta: dict[str, Any]) -> torch.Tensor:
+    """Open an uploaded file and turn it into the model's input: a (1, 1, 28, 28) normalised tensor.
+
+    Colour and transparency are flattened onto white and turned to grey; a dark digit on a light
+    background (a drawing, a photo of paper) is inverted to MNIST's light-on-dark; the image is
+    cropped to the ink, padded square and resized to the model's input size.
+
+    Raises:
+        BadImage: no file, a file too big, not an image, corrupt, too many pixels, or blank.
+
+    Examples:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "one.png"
+        >>> canvas = Image.new("L", (60, 80), 255)
+        >>> canvas.paste(0, (27, 10, 33, 70))  # a black vertical bar on white: a 1
+        >>> canvas.save(path)
+        >>> x = prepare_digit(path, {"input_size": [28, 28], "mean": 0.1307, "std": 0.3081})
+        >>> x.shape, round(float(x.max()), 2)
+        (torch.Size([1, 1, 28, 28]), 2.82)
+    """
+    if path is None:
+        raise BadImage("No image: upload a picture of one handwritten digit.")
+    path = Path(path)
+    if not path.is_file():
+        raise BadImage("The upload did not arrive: try again.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BadImage(f"The file is {path.stat().st_size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+    try:
+        with Image.open(path) as image:
+            width, height = image.size  # read from the header: nothing decoded yet
+            if width * height > MAX_PIXELS:
+                limit = f"{MAX_PIXELS / 1e6:.0f} megapixels"
+                raise BadImage(f"The image is {width} x {height} pixels; the limit is {limit}.")
+            if width == 0 or height == 0:
+                raise BadImage("The image is empty (0 pixels).")
+            image.load()
+            grey = _to_grey(image)
+    except BadImage:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise BadImage("That file is not an image this app can read (PNG, JPEG, GIF, BMP, WebP...).") from error
+    except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt image data
+        raise BadImage("The image file is damaged and cannot be decoded.") from error
+    pixels = np.asarray(grey, dtype=np.float32) / 255.0
+    if pixels.max() - pixels.min() < 0.1:
+        raise BadImage("The image is blank: there is no digit to read.")
+    if np.median(pixels) > 0.5:  # mostly light: dark ink on paper, so invert to MNIST's light on dark
+        pixels = 1.0 - pixels
+    return _fit_to_input(pixels, meta)
+# --8<-- [end:prepare]
+
+
+def _to_grey(image: Image.Image) -> Image.Image:
+    """Any PIL mode to 8-bit grey; transparent parts become white (the page behind a drawing)."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16/32-bit integers: scale to 0-255
+        array = np.asarray(image, dtype=np.float64)
+        span = max(array.max() - array.min(), 1.0)
+        return Image.fromarray(((array - array.min()) / span * 255).astype(np.uint8))
+    if image.mode == "F":
+        array = np.nan_to_num(np.asarray(image, dtype=np.float64))
+        span = max(array.max() - array.min(), 1e-12)
+        return Image.fromarray(((array - array.min()) / span * 255).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("L")
+    return image.convert("L")
+
+
+def _fit_to_input(pixels: np.ndarray, meta: dict[str, Any]) -> torch.Tensor:
+    """Crop to the ink, pad to a square with a margin (as MNIST centres its digits), resize, normalise."""
+    rows, cols = np.nonzero(pixels > 0.2)
+    if len(rows):
+        pixels = pixels[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    side = int(max(pixels.shape) * 1.4) + 1  # MNIST's digits fill about 20 of 28 pixels
+    square = np.zeros((side, side), dtype=np.float32)
+    top, left = (side - pixels.shape[0]) // 2, (side - pixels.shape[1]) // 2
+    square[top : top + pixels.shape[0], left : left + pixels.shape[1]] = pixels
+    image = ImageOps.fit(Image.fromarray((square * 255).astype(np.uint8)), tuple(meta["input_size"][::-1]),
+                         method=Image.Resampling.LANCZOS)
+    x = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0)[None, None]
+    return (x - meta["mean"]) / meta["std"]
+
+
+def classify(model: nn.Module, meta: dict[str, Any], path: str | Path | None) -> dict[str, float]:
+    """Class name -> probability for one uploaded file; raises `gr.Error` with the reason on bad input."""
+    try:
+        x = prepare_digit(path, meta)
+    except BadImage as error:
+        raise gr.Error(str(error), title="Cannot read this image") from error
+    with torch.no_grad():
+        probs = model(x).softmax(dim=1)[0]
+    return {name: float(p) for name, p in zip(meta["classes"], probs, strict=True)}
+
+
+# --8<-- [start:build_app]
+def build_app(model_folder: str | Path, examples: list[str] | None = None) -> gr.Blocks:
+    """The Gradio page and API (`/predict`) for the model in `model_folder`.
+
+    Raises:
+        FileNotFoundError: if the model has not been exported there (`make model`).
+    """
+    model, meta = load_model(model_folder)
+    with gr.Blocks(title="Handwritten digit classifier") as app:
+        gr.Markdown("# Which digit is it?\nUpload a picture of one handwritten digit (dark on light or light on "
+                    f"dark). Up to {MAX_PIXELS / 1e6:.0f} megapixels and {MAX_FILE_BYTES / 1e6:.0f} MB.")
+        with gr.Row():
+            # A File input, not gr.Image: gr.Image decodes the upload before our code runs, so a bad
+            # file would fail inside Gradio with a generic error instead of our clear message.
+            upload = gr.File(label="Image of a digit", type="filepath", file_types=["image"], height=140)
+            label = gr.Label(num_top_classes=3, label="Prediction")
+        button = gr.Button("Classify", variant="primary")
+        button.click(lambda path: classify(model, meta, path), inputs=upload, outputs=label, api_name="predict")
+        upload.upload(lambda path: classify(model, meta, path), inputs=upload, outputs=label, api_name=False)
+        if examples:
+            gr.Examples(examples, inputs=upload)
+    return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+# --8<-- [end:build_app]
+
+
+def examples_in(model_folder: str | Path) -> list[str]:
+    """The example images saved with the model (`model_folder/examples/*.png`), sorted."""
+    return sorted(str(p) for p in (Path(model_folder) / "examples").glob("*.png"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: `python -m snippets.deploy.app [--model FOLDER] [--port 7860]`; serves on 127.0.0.1 only."""
+    parser = argparse.ArgumentParser(description="Serve the digit classifier on this machine.")
+    parser.add_argument("--model", type=Path, default=Path("models/digits"), help="folder from `make model`")
+    parser.add_argument("--port", type=int, default=7860)
+    args = parser.parse_args(argv)
+    try:
+        app = build_app(args.model, examples_in(args.model))
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"cannot start: {error}") from None
+    app.launch(server_name="127.0.0.1", server_port=args.port, show_error=False)
+
+
+if __name__ == "__main__":
+    main()

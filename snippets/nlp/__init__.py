@@ -1,0 +1,9 @@
+"""Natural language processing: classify documents and compare phrases.
+
+1. [`text`][snippets.nlp.text]: sentiment classification with fastai (tokenisation,
+   numericalisation, an AWD-LSTM) and a TF-IDF baseline.
+2. [`pretrained`][snippets.nlp.pretrained]: a pretrained transformer (all-MiniLM-L6-v2),
+   fine-tuned for classification or used for sentence vectors.
+3. [`embeddings`][snippets.nlp.embeddings]: learned vectors per word, a bag-of-embeddings
+   classifier, and a word's nearest neighbours.
+"""

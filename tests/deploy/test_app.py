@@ -1,0 +1,216 @@
+"""The web app: export/load without pickle, input handling, and a real client against a running server."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from snippets.deploy.app import BadImage, build_app, examples_in, prepare_digit
+from snippets.deploy.digits_model import export_digits_model, train_digits_model, write_examples
+from snippets.deploy.export import load_model, save_model
+from snippets.foundations.cnn import simple_cnn
+from tools import ROOT
+from tools.space import assemble
+
+pytestmark = pytest.mark.slow
+META = {"architecture": "simple_cnn", "arguments": {"n_classes": 10}, "classes": list("0123456789"),
+        "input_size": [28, 28], "mean": 0.1307, "std": 0.3081}
+
+
+@pytest.fixture(scope="module")
+def model_folder(tmp_path_factory) -> Path:
+    learn, accuracy = train_digits_model(epochs=3)
+    assert accuracy > 0.9
+    return export_digits_model(learn, tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def examples(model_folder) -> list[str]:
+    return examples_in(model_folder)  # written by export_digits_model
+
+
+@pytest.fixture(scope="module")
+def client(model_folder, examples):
+    from gradio_client import Client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = build_app(model_folder, examples)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        app.close()
+
+
+def test_export_round_trip_gives_the_same_predictions(model_folder):
+    model, meta = load_model(model_folder)
+    assert meta["classes"] == list("0123456789")
+    again, _ = load_model(model_folder)
+    x = torch.randn(4, 1, 28, 28)
+    torch.testing.assert_close(model(x), again(x))
+    assert not model.training
+
+
+def test_load_refuses_missing_or_broken_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run `make model`"):
+        load_model(tmp_path)
+    folder = save_model(simple_cnn(), tmp_path / "m", META)
+    (folder / "model.json").write_text("{not json")
+    with pytest.raises(ValueError, match="is not valid JSON"):
+        load_model(folder)
+    (folder / "model.json").write_text(json.dumps({**META, "architecture": "os.system"}))
+    with pytest.raises(ValueError, match=r"unknown architecture 'os\.system'"):
+        load_model(folder)
+    (folder / "model.json").write_text(json.dumps({**META, "arguments": {"n_classes": 10, "widths": [4, 4, 4, 4]}}))
+    with pytest.raises(ValueError, match="does not fit simple_cnn"):
+        load_model(folder)
+    (folder / "model.json").write_text(json.dumps(META))
+    (folder / "model.safetensors").write_bytes(b"\x80\x04 a pickle, not tensors")
+    with pytest.raises(ValueError, match="could not be read as safetensors"):
+        load_model(folder)
+
+
+def test_save_checks_metadata(tmp_path):
+    with pytest.raises(ValueError, match="lacks classes"):
+        save_model(simple_cnn(), tmp_path, {k: v for k, v in META.items() if k != "classes"})
+    with pytest.raises(ValueError, match="3 class names for a model with 10 outputs"):
+        save_model(simple_cnn(), tmp_path, {**META, "classes": ["a", "b", "c"]})
+    with pytest.raises(ValueError, match="weights do not match"):
+        save_model(simple_cnn(n_classes=3), tmp_path, META)
+
+
+def _digit_canvas(mode: str = "L", ink: int = 0, paper: int = 255) -> Image.Image:
+    canvas = Image.new("L", (60, 80), paper)
+    canvas.paste(ink, (27, 10, 33, 70))
+    return canvas if mode == "L" else canvas.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "CMYK", "I;16", "1", "F"])
+def test_every_colour_mode_gives_the_same_input(tmp_path, mode):
+    reference = prepare_digit(_save(tmp_path, "ref.png", _digit_canvas()), META)
+    image = _digit_canvas(mode)
+    path = _save(tmp_path, "x.tiff" if mode in ("F", "CMYK") else "x.png", image)
+    torch.testing.assert_close(prepare_digit(path, META), reference, atol=0.05, rtol=0)
+
+
+def test_transparent_drawing_is_read_on_white(tmp_path):
+    drawing = Image.new("RGBA", (60, 80), (0, 0, 0, 0))  # transparent background, black strokes
+    drawing.paste((0, 0, 0, 255), (27, 10, 33, 70))
+    reference = prepare_digit(_save(tmp_path, "ref.png", _digit_canvas()), META)
+    torch.testing.assert_close(prepare_digit(_save(tmp_path, "d.png", drawing), META), reference, atol=0.05, rtol=0)
+
+
+def test_light_on_dark_and_dark_on_light_agree(tmp_path):
+    dark_ink = prepare_digit(_save(tmp_path, "a.png", _digit_canvas(ink=0, paper=255)), META)
+    light_ink = prepare_digit(_save(tmp_path, "b.png", _digit_canvas(ink=255, paper=0)), META)
+    torch.testing.assert_close(dark_ink, light_ink)
+
+
+def _save(folder: Path, name: str, image: Image.Image) -> Path:
+    path = folder / name
+    image.save(path)
+    return path
+
+
+def _bad_files(folder: Path, example: str) -> dict[str, tuple[Path | None, str]]:
+    (folder / "notes.png").write_text("these are words, not pixels")
+    data = Path(example).read_bytes()
+    (folder / "cut.png").write_bytes(data[: len(data) // 2])
+    Image.new("L", (40, 40), 255).save(folder / "blank.png")
+    Image.new("L", (6000, 6000), 0).save(folder / "huge.png")  # 36 megapixels, a small file
+    return {
+        "no file": (None, "No image"),
+        "not an image": (folder / "notes.png", "not an image this app can read"),
+        "corrupt": (folder / "cut.png", "damaged and cannot be decoded"),
+        "blank": (folder / "blank.png", "The image is blank"),
+        "huge": (folder / "huge.png", "6000 x 6000 pixels; the limit is 25 megapixels"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["no file", "not an image", "corrupt", "blank", "huge"])
+def test_bad_uploads_raise_a_clear_reason(tmp_path, examples, kind):
+    path, message = _bad_files(tmp_path, examples[0])[kind]
+    with pytest.raises(BadImage, match=message):
+        prepare_digit(path, META)
+
+
+def test_client_gets_the_right_digit_for_each_example(client, examples):
+    from gradio_client import handle_file
+
+    for digit, path in enumerate(examples):
+        result = client.predict(handle_file(path), api_name="/predict")
+        assert result["label"] == str(digit)
+        confidences = [c["confidence"] for c in result["confidences"]]
+        assert len(confidences) == 3 and confidences == sorted(confidences, reverse=True)
+        assert confidences[0] > 0.5 and sum(confidences) <= 1 + 1e-6
+
+
+@pytest.mark.parametrize("kind", ["no file", "not an image", "corrupt", "blank", "huge"])
+def test_client_gets_a_clear_error_and_the_server_keeps_answering(client, examples, tmp_path, kind):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    path, message = _bad_files(tmp_path, examples[0])[kind]
+    with pytest.raises(AppError, match=message):
+        client.predict(None if path is None else handle_file(str(path)), api_name="/predict")
+    assert client.predict(handle_file(examples[1]), api_name="/predict")["label"] == "1"
+
+
+def test_client_refuses_a_non_image_file_type(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(AppError, match="Invalid file type"):
+        client.predict(handle_file(str(tmp_path / "notes.txt")), api_name="/predict")
+
+
+def test_write_examples_are_dark_on_light(tmp_path):
+    paths = write_examples(tmp_path, n=2)
+    pixels = np.asarray(Image.open(paths[0]))
+    assert pixels.shape == (112, 112) and np.median(pixels) > 200
+
+
+def test_space_folder_runs_with_only_the_space_requirements(model_folder, tmp_path):
+    """`make space-copy` (tools.space) gathers what a Space needs; the app builds from it alone."""
+    import subprocess
+    import sys
+
+    space = tmp_path / "space"
+    assemble(model_folder, space)
+    assert (space / "models" / "digits" / "model.safetensors").is_file()
+    script = (
+        "import os, runpy, sys\n"
+        "space = runpy.run_path('app.py')  # as Spaces runs it, without launching\n"
+        "import snippets\n"
+        "assert os.path.dirname(os.path.dirname(snippets.__file__)) == os.getcwd(), snippets.__file__\n"
+        "heavy = {'fastai', 'fastcore', 'mlxtend', 'transformers', 'sklearn', 'skimage'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "print(type(space['demo']).__name__, len(space['demo'].fns))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=space, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("Blocks")
+
+
+def test_space_requirements_match_the_tested_versions():
+    import re
+
+    # requirements.txt is compiled by pip-tools: "name==version \" lines, then hashes and comments
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", (ROOT / "requirements.txt").read_text(), flags=re.M)
+    tested = {name.lower().replace("_", "-"): version for name, version in pins}
+    assert tested["torch"] == "2.14.1" and len(tested) > 100
+    space = [line for line in (ROOT / "docs/deploy/space/requirements.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert {line.split("==")[0] for line in space} >= {"torch", "gradio", "safetensors", "pillow", "numpy"}
+    for line in space:
+        name, version = line.split("==")
+        assert tested[name] == version, f"{name}: the Space pins {version}, the project tests {tested[name]}"

@@ -1,0 +1,190 @@
+"""Text classification code: data, the fastai pieces, the pretrained transformer, embeddings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from snippets.datasets import load_phrase_pairs, load_rotten_tomatoes
+from snippets.nlp.embeddings import BagOfEmbeddings, nearest_words, padded_token_ids
+from snippets.nlp.pretrained import fine_tune, length_batches, load_minilm, predict, sentence_embeddings
+from snippets.nlp.text import small_awd_lstm_config, text_dataloaders, tfidf_classifier, training_subset
+
+
+@pytest.fixture(scope="module")
+def reviews() -> pd.DataFrame:
+    return load_rotten_tomatoes()
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return load_minilm()
+
+
+def test_reviews_split_is_fixed_and_leak_free(reviews):
+    assert len(reviews) == 12752 and set(reviews.label) == {"fresh", "rotten"}
+    assert not reviews.text.duplicated().any()
+    assert reviews.is_valid.sum() == 2550
+    again = load_rotten_tomatoes()
+    assert again.is_valid.equals(reviews.is_valid)
+    assert not load_rotten_tomatoes(seed=0).is_valid.equals(reviews.is_valid)
+
+
+@pytest.mark.parametrize("valid_pct", [0, 1, -0.1, 2])
+def test_reviews_bad_valid_pct(valid_pct):
+    with pytest.raises(ValueError, match="valid_pct must be between 0 and 1"):
+        load_rotten_tomatoes(valid_pct=valid_pct)
+
+
+def test_phrase_pairs_are_well_formed():
+    pairs = load_phrase_pairs()
+    assert list(pairs.columns) == ["anchor", "target", "context", "score"]
+    assert not pairs.isna().any().any()
+    assert pairs.groupby("anchor").score.max().eq(1.0).all()  # every anchor has an exact match
+
+
+def test_training_subset_is_reproducible_and_never_validation(reviews):
+    a, b = training_subset(reviews, 300), training_subset(reviews, 300)
+    assert a.index.equals(b.index) and not a.is_valid.any()
+    assert not training_subset(reviews, 300, seed=1).index.equals(a.index)
+
+
+@pytest.mark.parametrize("n", [0, 10203])
+def test_training_subset_bad_size(reviews, n):
+    with pytest.raises(ValueError, match="n_train must be between 1 and 10202"):
+        training_subset(reviews, n)
+
+
+def test_text_dataloaders_keep_all_validation_rows(reviews):
+    dls = text_dataloaders(reviews.head(400), n_train=100)
+    n_valid = int(reviews.head(400).is_valid.sum())
+    assert (len(dls.train_ds), len(dls.valid_ds)) == (100, n_valid)
+    assert dls.vocab[0][:2] == ["xxunk", "xxpad"]
+
+
+def test_text_dataloaders_bad_tables(reviews):
+    with pytest.raises(ValueError, match="the table has no column 'label'"):
+        text_dataloaders(reviews.drop(columns="label"))
+    broken = reviews.head(50).copy()
+    broken.loc[3, "text"] = None
+    with pytest.raises(ValueError, match="column 'text' has 1 missing values"):
+        text_dataloaders(broken)
+    with pytest.raises(ValueError, match="need both training and validation rows"):
+        text_dataloaders(reviews[~reviews.is_valid].head(50))
+
+
+def test_small_config_and_bad_sizes():
+    assert small_awd_lstm_config(emb_sz=50)["emb_sz"] == 50
+    with pytest.raises(ValueError, match="sizes must be at least 1"):
+        small_awd_lstm_config(n_layers=0)
+
+
+def test_tfidf_baseline_beats_majority(reviews):
+    valid = reviews[reviews.is_valid]
+    model = tfidf_classifier().fit(training_subset(reviews, 2000).text, training_subset(reviews, 2000).label)
+    assert (model.predict(valid.text) == valid.label).mean() > (valid.label == "fresh").mean() + 0.05
+
+
+def test_length_batches_cover_every_index_once():
+    lengths = [5, 1, 9, 3, 3, 7, 2, 8, 6, 4] * 30
+    for shuffle in (False, True):
+        batches = list(length_batches(lengths, 7, shuffle=shuffle, generator=torch.Generator().manual_seed(0)))
+        flat = sorted(i for b in batches for i in b)
+        assert flat == list(range(len(lengths)))
+        assert all(len(b) <= 7 for b in batches)
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        list(length_batches(lengths, 0, shuffle=False))
+
+
+def test_sentence_embeddings_have_unit_length_and_ignore_padding(minilm):
+    tokenizer, model = minilm
+    short = sentence_embeddings(model, tokenizer, ["a pulse monitor"])
+    batched = sentence_embeddings(model, tokenizer, ["a pulse monitor", "a much longer sentence " * 8])
+    torch.testing.assert_close(batched.norm(dim=1), torch.ones(2))
+    torch.testing.assert_close(short[0], batched[0], atol=1e-5, rtol=1e-4)  # padding changes nothing
+
+
+@pytest.mark.parametrize(
+    ("texts", "error", "message"),
+    [([], ValueError, "no texts given"), (["ok", 3], TypeError, "text 1 must be a str, got int")],
+)
+def test_bad_texts(minilm, texts, error, message):
+    tokenizer, model = minilm
+    with pytest.raises(error, match=message):
+        sentence_embeddings(model, tokenizer, texts)
+
+
+def test_fine_tune_learns_and_predict_gives_probabilities():
+    torch.manual_seed(0)
+    tokenizer, model = load_minilm(num_labels=2)
+    texts, labels = ["a wonderful, moving film", "a dull, tedious mess"] * 8, [1, 0] * 8
+    losses = fine_tune(model, tokenizer, texts, labels, epochs=3, batch_size=4, log=None,
+                       generator=torch.Generator().manual_seed(0))
+    assert losses[-1] < losses[0]
+    probs = predict(model, tokenizer, texts[:2])
+    torch.testing.assert_close(probs.sum(dim=1), torch.ones(2))
+    assert probs.argmax(dim=1).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("labels", "kwargs", "error", "message"),
+    [
+        ([0], {}, ValueError, "got 2 texts but 1 labels"),
+        ([0, 2], {}, ValueError, r"labels must be in \[0, 2\), got 0 to 2"),
+        ([0.5, 1.0], {}, TypeError, "labels must be integer class indices"),
+        ([0, 1], {"lr": 0}, ValueError, "epochs must be >= 1 and lr a finite number > 0"),
+        ([0, 1], {"epochs": 0}, ValueError, "epochs must be >= 1 and lr a finite number > 0"),
+    ],
+)
+def test_fine_tune_bad_input(labels, kwargs, error, message):
+    tokenizer, model = load_minilm(num_labels=2)
+    with pytest.raises(error, match=message):
+        fine_tune(model, tokenizer, ["good", "bad"], labels, log=None, **kwargs)
+
+
+def test_load_minilm_bad_labels():
+    with pytest.raises(ValueError, match="num_labels must be at least 1"):
+        load_minilm(num_labels=0)
+
+
+def test_bag_of_embeddings_averages_only_real_tokens():
+    bag = BagOfEmbeddings(vocab_size=6, n_factors=3, n_classes=2, pad_id=0)
+    padded, unpadded = bag(torch.tensor([[4, 5, 0, 0]])), bag(torch.tensor([[4, 5]]))
+    torch.testing.assert_close(padded, unpadded)
+    assert torch.equal(bag.embedding.weight[0], torch.zeros(3))  # the padding row stays zero
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (torch.tensor([[1, 6]]), r"token ids must be in \[0, 6\), got 1 to 6"),
+        (torch.tensor([[-1, 2]]), r"token ids must be in \[0, 6\)"),
+        (torch.tensor([1, 2]), "must be a 2-D int64 tensor"),
+        (torch.tensor([[1.0, 2.0]]), "must be a 2-D int64 tensor"),
+    ],
+)
+def test_bag_of_embeddings_bad_ids(ids, message):
+    with pytest.raises(ValueError, match=message):
+        BagOfEmbeddings(vocab_size=6, n_factors=3, n_classes=2)(ids)
+
+
+def test_bag_of_embeddings_bad_sizes():
+    with pytest.raises(ValueError, match="sizes must be at least 1"):
+        BagOfEmbeddings(vocab_size=0, n_factors=3, n_classes=2)
+
+
+def test_padded_token_ids(minilm):
+    tokenizer, _ = minilm
+    ids = padded_token_ids(tokenizer, ["one", "one two three"])
+    assert ids.shape == (2, 5) and ids[0, -1] == tokenizer.pad_token_id
+    with pytest.raises(ValueError, match="no texts given"):
+        padded_token_ids(tokenizer, [])
+
+
+def test_nearest_words_bad_input():
+    emb = torch.eye(3)
+    with pytest.raises(ValueError, match="'cat' is not in the vocabulary of 3 words"):
+        nearest_words(emb, ["a", "b", "c"], "cat")
+    with pytest.raises(ValueError, match="vocab has 2 words but embeddings has 3 rows"):
+        nearest_words(emb, ["a", "b"], "a")

@@ -1,0 +1,105 @@
+"""Transfer learning code: the pretrained network, its parameter groups, and turning photos into batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from snippets.datasets import load_faces, sample_photos
+from snippets.vision import (
+    efficientnet_lite0,
+    efficientnet_splitter,
+    imagenet_categories,
+    to_imagenet_batch,
+    top_predictions,
+)
+
+
+def test_pretrained_network_knows_a_cat_and_an_espresso():
+    photos = sample_photos()
+    model = efficientnet_lite0().eval()
+    with torch.no_grad():
+        scores = model(to_imagenet_batch([photos["chelsea"], photos["coffee"]]))
+    top = top_predictions(scores, imagenet_categories(), k=3)
+    assert {"Egyptian cat", "tabby", "tiger cat"} & {name for name, _ in top[0]}
+    assert top[1][0][0] == "espresso"
+
+
+def test_untrained_network_has_different_weights():
+    torch.manual_seed(0)
+    pretrained, scratch = efficientnet_lite0(n_classes=3), efficientnet_lite0(n_classes=3, pretrained=False)
+    first = next(iter(pretrained.parameters()))
+    assert not torch.equal(first, next(iter(scratch.parameters())))
+    assert pretrained._fc.out_features == 3
+
+
+@pytest.mark.parametrize("n_classes", [0, -2])
+def test_bad_number_of_classes(n_classes):
+    with pytest.raises(ValueError, match="n_classes must be at least 1"):
+        efficientnet_lite0(n_classes=n_classes, pretrained=False)
+
+
+def test_splitter_puts_every_parameter_in_exactly_one_group():
+    model = efficientnet_lite0(n_classes=2, pretrained=False)
+    body, head = efficientnet_splitter(model)
+    ids = [id(p) for p in body + head]
+    assert len(ids) == len(set(ids)) == len(list(model.parameters()))
+    assert {id(p) for p in head} == {id(model._fc.weight), id(model._fc.bias)}
+
+
+def test_batch_scales_uint8_and_float_alike():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, size=(30, 20, 3), dtype=np.uint8)
+    as_uint8 = to_imagenet_batch([image], size=16)
+    as_float = to_imagenet_batch([image / 255.0], size=16)
+    assert as_uint8.shape == (1, 3, 16, 16)
+    torch.testing.assert_close(as_uint8, as_float)
+
+
+def test_grey_images_get_three_equal_channels():
+    images, _, _ = load_faces()
+    batch = to_imagenet_batch(images[:2], size=32)
+    unnormalised = batch * torch.tensor([0.229, 0.224, 0.225])[:, None, None] + torch.tensor(
+        [0.485, 0.456, 0.406]
+    )[:, None, None]
+    torch.testing.assert_close(unnormalised[:, 0], unnormalised[:, 1])
+    torch.testing.assert_close(unnormalised[:, 1], unnormalised[:, 2])
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        ([], "no images given"),
+        ([np.zeros((4, 4, 4), dtype=np.uint8)], r"image 0 must be H x W or H x W x 3, got shape \(4, 4, 4\)"),
+        ([np.zeros((4, 4)), np.zeros(7)], r"image 1 must be H x W or H x W x 3"),
+        ([np.zeros((0, 5), dtype=np.uint8)], r"image 0 is empty"),
+        ([np.full((4, 4), np.nan)], "image 0 has NaN or infinite pixels"),
+        ([np.full((4, 4), 200.0)], r"float pixels must be in \[0, 1\], got 200 to 200 \(pass 0-255 images as uint8\)"),
+        ([np.zeros((4, 4), dtype=np.int64)], "image 0 has dtype int64: expected uint8"),
+        ([np.array([["a", "b"]])], "expected uint8"),
+    ],
+)
+def test_bad_images_are_refused_with_the_reason(images, message):
+    with pytest.raises(ValueError, match=message):
+        to_imagenet_batch(images, size=8)
+
+
+def test_bad_size_is_refused():
+    with pytest.raises(ValueError, match="size must be at least 1 pixel, got 0"):
+        to_imagenet_batch([np.zeros((4, 4))], size=0)
+
+
+def test_top_predictions_are_sorted_probabilities():
+    scores = torch.tensor([[1.0, 3.0, 2.0, 0.0], [0.0, 0.0, 0.0, 5.0]])
+    top = top_predictions(scores, ["a", "b", "c", "d"], k=10)
+    assert [name for name, _ in top[0]] == ["b", "c", "a", "d"]
+    assert abs(sum(p for _, p in top[0]) - 1) < 0.01
+    assert top[1][0][0] == "d"
+
+
+def test_top_predictions_bad_input():
+    with pytest.raises(ValueError, match=r"expected scores of shape \(batch, 3\), got \(1, 2\)"):
+        top_predictions(torch.zeros(1, 2), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        top_predictions(torch.zeros(1, 3), ["a", "b", "c"], k=0)
