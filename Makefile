@@ -22,7 +22,7 @@ export PYTHONHASHSEED := 0
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
 	@echo "make test       lint, unit tests, doctests, notebooks (nbval) and a strict site build"
-	@echo "make build      strict build into site/"
+	@echo "make build      strict build into site/, then check every link and anchor in it"
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
 	@echo "make determinism  run every notebook twice and compare the text outputs (make test does one)"
 	@echo "make bench      print benchmark figures (includes a load test of the web app)"
@@ -53,6 +53,7 @@ serve: $(STAMP)
 
 build: $(STAMP)
 	$(PY) -m mkdocs build --strict --site-dir site
+	$(PY) -m tools.linkcheck site
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

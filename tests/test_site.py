@@ -308,3 +308,30 @@ def test_a_notebook_without_a_result_fails_the_build_and_is_named(project_copy, 
     result = mkdocs_build(project_copy, tmp_path / "out")
     assert result.returncode != 0
     assert "collab/movielens.ipynb: the last code cell must print a snippets.results.Result" in result.stderr
+
+
+def test_every_link_and_anchor_of_the_built_site_resolves(site):
+    """tools/linkcheck.py: every href and src of every page (notebook, generated and 404 pages too)."""
+    from tools.linkcheck import check_site
+
+    report = check_site(site)
+    assert not report.broken, "\n".join(f"{page}: {url} ({why})" for page, url, why in report.broken)
+    assert report.pages >= 50 and report.links > 1000
+    assert "https://course.fast.ai" in report.external  # listed, not fetched
+
+
+def test_a_broken_link_in_a_notebook_fails_the_link_check(project_copy, tmp_path):
+    """The strict build does not see links inside notebooks; the link check over the built site does."""
+    from tools.linkcheck import check_site
+
+    notebook = project_copy / "docs" / "foundations" / "sgd-from-scratch.ipynb"
+    nb = json.loads(notebook.read_text())
+    first = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+    planted = "\n\n[the API page](../../api/foundations/) and [a gone anchor](index.html#gone)"
+    first["source"] = "".join(first["source"]) + planted
+    notebook.write_text(json.dumps(nb))
+    result = mkdocs_build(project_copy, tmp_path / "out")
+    assert result.returncode == 0, result.stderr  # MkDocs itself lets both through
+    broken = check_site(tmp_path / "out").broken
+    assert ("foundations/sgd-from-scratch.html", "../../api/foundations/", "outside the site") in broken
+    assert ("foundations/sgd-from-scratch.html", "index.html#gone", 'no element with id "gone"') in broken
