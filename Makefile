@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy flashcards requirements
+.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy flashcards requirements topic
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
@@ -32,6 +32,7 @@ help:
 	@echo "make space      assemble build/space/: the files to upload to a Hugging Face Space"
 	@echo "make flashcards export the notes' self-check questions to an Anki deck ($(FLASHCARDS))"
 	@echo "make requirements  compile requirements.txt (pins and hashes) from requirements.in; UPGRADE=1 moves every pin"
+	@echo "make topic NAME=x TITLE=\"...\"  scaffold a topic: note, cheat sheet, executed notebook, module, test"
 
 # The venv is rebuilt when a requirements file or pyproject.toml is newer than the stamp.
 $(STAMP): requirements.txt requirements-data.txt pyproject.toml
@@ -99,6 +100,11 @@ space: $(MODEL)/model.safetensors space-copy
 # reading its imports), the model.
 space-copy: $(STAMP)
 	$(PY) -m tools.space --model $(MODEL) --out $(SPACE)
+
+# A new topic: note, cheat sheet, notebook (executed), module and test, under the naming rule.
+topic: $(STAMP)
+	@test -n "$(NAME)" -a -n "$(TITLE)" || { echo 'usage: make topic NAME=attention TITLE="Attention"'; exit 2; }
+	$(PY) -m tools.new_topic --name "$(NAME)" --title "$(TITLE)"
 
 # requirements.txt is compiled from requirements.in (pip-tools): every package pinned, with hashes.
 # The existing pins are kept unless UPGRADE=1.

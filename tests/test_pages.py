@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from tools import ROOT
 
 PAGES = sorted([*(ROOT / "docs").rglob("*.md"), *(ROOT / "cheatsheet").glob("*.md")])
-# Tested code: the package, and the Hugging Face Space's files (tests/test_app.py runs them).
+# Tested code: the package, and the Hugging Face Space's files (tests/deploy/test_app.py runs them).
 INCLUDE = re.compile(r'^\s*--8<-- "(snippets/[\w/.-]+\.py(:[\w-]+)?|docs/deploy/space/[\w.-]+)"\s*$')
 
 

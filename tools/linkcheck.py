@@ -51,7 +51,7 @@ def check_site(site: Path) -> Report:
         >>> import tempfile
         >>> site = Path(tempfile.mkdtemp())
         >>> _ = (site / "a.html").write_text('<h1 id="top">A</h1><a href="b.html#top">b</a><a href="c.html">c</a>')
-        >>> _ = (site / "b.html").write_text('<a href="a.html#top">a</a><a href="a.html#gone">?</a>')
+        >>> _ = (site / "b.html").write_text('<p id="top"><a href="a.html#top">a</a> <a href="a.html#gone">?</a></p>')
         >>> check_site(site).broken
         [('a.html', 'c.html', 'no such file'), ('b.html', 'a.html#gone', 'no element with id "gone"')]
     """
