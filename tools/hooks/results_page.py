@@ -2,9 +2,10 @@
 
 Every notebook's last code cell prints a `snippets.results.Result` block (model, dataset, metric,
 value, reference, training time). This hook reads that block from the stored outputs of each
-notebook under `docs/` and publishes `results.md`: one row per notebook, in navigation order. The
-figures on the page are therefore the ones the notebooks produced when they were last executed
-(and nbval checks, in CI, that executing them again gives the same), never typed by hand.
+notebook under `docs/` and publishes `results.md`: one row per notebook, in folder order (the
+navigation's order too). The figures on the page are therefore the ones the notebooks produced
+when they were last executed (and nbval checks, in CI, that executing them again gives the same),
+never typed by hand.
 
 A notebook without a result block fails the build with a message that names it.
 """
@@ -41,17 +42,6 @@ notebook again and checks that it prints the same, so these figures are the note
 """
 
 
-def _nav_order(nav: object) -> list[str]:
-    """The notebooks named in the navigation, in order."""
-    if isinstance(nav, str):
-        return [nav] if nav.endswith(".ipynb") else []
-    if isinstance(nav, dict):
-        return [p for value in nav.values() for p in _nav_order(value)]
-    if isinstance(nav, list):
-        return [p for item in nav for p in _nav_order(item)]
-    return []
-
-
 def notebook_result(path: Path) -> tuple[str, Result]:
     """A notebook's title (its first heading) and the `Result` its last code cell printed.
 
@@ -82,12 +72,10 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def results_markdown(docs_dir: Path, nav: object) -> str:
-    """The results page's Markdown, one table row per notebook under `docs_dir`."""
+def results_markdown(docs_dir: Path) -> str:
+    """The results page's Markdown, one table row per notebook under `docs_dir`, in folder order (as the navigation)."""
     notebooks = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.ipynb")
                        if ".ipynb_checkpoints" not in p.parts)
-    order = _nav_order(nav)
-    notebooks.sort(key=lambda p: order.index(p) if p in order else len(order))
     rows = []
     for src in notebooks:
         title, r = notebook_result(docs_dir / src)
@@ -102,5 +90,5 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated results page to the site."""
     if files.get_file_from_path(PAGE) is not None:
         raise PluginError(f"docs/{PAGE} exists, but the results page is generated: remove the file")
-    files.append(File.generated(config, PAGE, content=results_markdown(Path(config.docs_dir), config.nav)))
+    files.append(File.generated(config, PAGE, content=results_markdown(Path(config.docs_dir))))
     return files
