@@ -8,13 +8,12 @@ lives in a lower layer (`snippets.foundations`, `snippets.datasets`).
 
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
 import pytest
 
 from tools import ROOT
+from tools.space import imported_names
 
 # Folders of docs/ that are parts of the site, not topics.
 SITE_FOLDERS = {"api", "assets", "log", "overrides"}
@@ -43,17 +42,6 @@ def test_every_package_module_belongs_to_a_topic_or_a_shared_layer():
     assert names <= set(TOPICS) | SHARED, f"not a topic or a shared layer: {sorted(names - set(TOPICS) - SHARED)}"
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module name that a Python file imports (absolute imports)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
-
-
 def topic_of(module: str) -> str | None:
     """`snippets.nlp.text` -> `nlp`; None for a shared layer or anything outside the package."""
     parts = module.split(".")
@@ -66,7 +54,7 @@ PACKAGE_FILES = sorted((ROOT / "snippets").rglob("*.py"))
 @pytest.mark.parametrize("path", PACKAGE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_package_imports_go_one_way(path):
     own = topic_of(".".join(path.relative_to(ROOT).with_suffix("").parts))
-    for module in imports_of(path):
+    for module in imported_names(path):
         assert module.split(".")[0] not in {"tools", "tests", "docs", "bench"}, (
             f"{path.name} imports {module}: the package must not know the site"
         )
@@ -79,7 +67,7 @@ def test_package_imports_go_one_way(path):
 def test_layer_rule_catches_a_topic_importing_another(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from snippets.collab import rmse\nimport snippets.vision\nfrom snippets.foundations import fit\n")
-    assert {topic_of(m) for m in imports_of(bad)} == {"collab", "vision", "foundations"}
+    assert {topic_of(m) for m in imported_names(bad)} == {"collab", "vision", "foundations"}
 
 
 SCRIPTS = sorted([*(ROOT / "tests").rglob("*.py"), *(ROOT / "tools").rglob("*.py"), *(ROOT / "bench").glob("*.py")])

@@ -28,8 +28,8 @@ def module_file(module: str, root: Path = ROOT) -> Path | None:
     return None
 
 
-def imported_modules(path: Path) -> set[str]:
-    """The `snippets` modules that the file at `path` imports (`from x import y` may name a module `x.y`)."""
+def imported_names(path: Path) -> set[str]:
+    """Every absolute import of the file at `path`: `import a.b` gives `a.b`; `from a import b`, `a` and `a.b`."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -37,7 +37,12 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return {n for n in names if n.split(".")[0] == PACKAGE}
+    return names
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The `snippets` modules that the file at `path` imports (`from x import y` may name a module `x.y`)."""
+    return {n for n in imported_names(path) if n.split(".")[0] == PACKAGE}
 
 
 def needed_files(entry: Path, root: Path = ROOT) -> list[Path]:
