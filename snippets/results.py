@@ -9,6 +9,7 @@ its figures are always the ones the notebooks produced, never typed by hand.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 HEADER = "result"
@@ -112,3 +113,78 @@ def parse_result(text: str) -> Result:
         raise ValueError(f"the result block has a malformed number: {error}") from None
     reference = found.pop("reference")
     return Result(**found, value=value, seconds=seconds, reference=None if reference == "none" else reference)
+
+
+FIGURES_HEADER = "figures"
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class Figures(dict[str, str]):
+    """The figures a notebook publishes for the site's pages to quote, printed as a named block.
+
+    A page never types a measured figure by hand: it writes a reference such as
+    `{{ vision/digits.augmented_accuracy }}` and the site's build puts in the text that the
+    executed notebook printed under that name (`tools/hooks/figures.py`). A figure is text, already
+    rounded the way pages quote it, so the notebook decides its precision once. Training times end
+    in " s" (nbval's sanitiser then ignores them when it re-executes the notebook).
+
+    Args:
+        **figures: name (lower case, digits and underscores) to text (one non-empty line); numbers are
+            not accepted, so that the rounding is always chosen where the figure is computed.
+
+    Raises:
+        ValueError: if there is no figure, a name is malformed or a value is not one line of text.
+
+    Example:
+        >>> accuracy, seconds = 0.97704, 15.62
+        >>> print(Figures(accuracy=f"{accuracy:.3f}", training_time=f"{seconds:.0f} s"))
+        figures
+          accuracy: 0.977
+          training_time: 16 s
+        >>> parse_figures(str(Figures(accuracy="0.977")))
+        {'accuracy': '0.977'}
+    """
+
+    def __init__(self, **figures: str) -> None:
+        if not figures:
+            raise ValueError("Figures needs at least one named figure")
+        for name, text in figures.items():
+            if not _NAME.fullmatch(name):
+                raise ValueError(f"figure name {name!r} must be lower case letters, digits and underscores")
+            if not isinstance(text, str) or not text.strip() or "\n" in text:
+                raise ValueError(f"figure {name!r} must be one line of text (format the number), got {text!r}")
+        super().__init__(figures)
+
+    def __str__(self) -> str:
+        return "\n".join([FIGURES_HEADER, *(f"  {name}: {text}" for name, text in self.items())])
+
+
+def parse_figures(text: str) -> dict[str, str]:
+    """Read back every `Figures` block printed in `text` (a notebook's outputs, joined).
+
+    Args:
+        text: printed output that contains zero or more blocks written by `print(Figures(...))`.
+
+    Returns:
+        Every figure by name, in the order printed.
+
+    Raises:
+        ValueError: if two blocks publish the same name.
+
+    Example:
+        >>> parse_figures("epoch 0 ...\\nfigures\\n  head_only: 0.88\\nfigures\\n  unfrozen: 0.96\\n")
+        {'head_only': '0.88', 'unfrozen': '0.96'}
+    """
+    found: dict[str, str] = {}
+    lines = text.splitlines()
+    for start, line in enumerate(lines):
+        if line != FIGURES_HEADER:
+            continue
+        for field in lines[start + 1 :]:
+            name, sep, value = field.strip().partition(": ")
+            if not field.startswith("  ") or not sep or not _NAME.fullmatch(name):
+                break
+            if name in found:
+                raise ValueError(f"figure {name!r} is printed twice")
+            found[name] = value
+    return found

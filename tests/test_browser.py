@@ -24,6 +24,8 @@ pytestmark = pytest.mark.slow
 QUERIES = {
     "weight decay": {"collab/index.html", "foundations/index.html"},
     "learning rate finder": {"foundations/index.html"},
+    "why deep learning": {"why-deep-learning.html"},
+    "applications": {"why-deep-learning.html"},
     "entity embeddings": {"tabular/index.html"},
     "freeze": {"vision/index.html"},
     "cross entropy": {"foundations/index.html"},

@@ -26,7 +26,7 @@ DEFAULT_FOLDER = Path("models/digits")
 
 
 # --8<-- [start:train]
-def train_digits_model(epochs: int = 8, seed: int = 42) -> tuple[Learner, float]:
+def train_digits_model(epochs: int = 10, seed: int = 42) -> tuple[Learner, float]:
     """Train the small CNN on the 5,000 MNIST digits with augmentation; return the learner and valid accuracy.
 
     One line per epoch is printed (`plain_text_log`).
@@ -76,10 +76,10 @@ def export_digits_model(learn: Learner, folder: Path | str = DEFAULT_FOLDER) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: `python -m snippets.deploy.digits_model [--out models/digits] [--epochs 8]`."""
+    """Command line: `python -m snippets.deploy.digits_model [--out models/digits] [--epochs 10]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help="folder to write the model into")
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # one thread: the same weights on every run
     start = time.perf_counter()

@@ -8,10 +8,17 @@ Read the modules in this order; each one adds one idea:
    cross-entropy and accuracy.
 3. [`sgd`][snippets.foundations.sgd]: stochastic gradient descent with momentum and
    weight decay.
-4. [`batches`][snippets.foundations.batches]: shuffled minibatches.
-5. [`loop`][snippets.foundations.loop]: the training loop that ties them together.
-6. [`lr_finder`][snippets.foundations.lr_finder]: the learning rate finder (a short run with a
+4. [`weight_decay`][snippets.foundations.weight_decay]: weight decay as an L2 penalty or
+   decoupled, and why the two differ for Adam.
+5. [`batches`][snippets.foundations.batches]: shuffled minibatches.
+6. [`loop`][snippets.foundations.loop]: the training loop that ties them together.
+7. [`lr_finder`][snippets.foundations.lr_finder]: the learning rate finder (a short run with a
    growing learning rate).
+
+Three more build on them: [`cnn`][snippets.foundations.cnn] (a small convolutional network),
+[`neighbours`][snippets.foundations.neighbours] (the rows of an embedding most like a given row)
+and [`distributed`][snippets.foundations.distributed] (data-parallel training, gradients averaged
+across processes).
 
 Example:
     >>> import torch

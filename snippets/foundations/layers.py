@@ -3,8 +3,8 @@
 A neural network is a stack of *affine functions* (multiply by a matrix, add a vector)
 with a *nonlinearity* between each pair. Without the nonlinearity, two affine functions
 in a row are still one affine function, so depth would buy nothing; with ReLU between
-them, a wide enough stack can approximate any function (the universal approximation
-theorem).
+them, a wide enough stack can approximate any continuous function on a bounded range of
+inputs as closely as you like (the universal approximation theorem).
 
 The numbers a layer stores and learns are its **parameters** (weights and biases). The
 numbers it computes from an input are its **activations**: they exist only for that

@@ -4,8 +4,8 @@ An embedding layer is a matrix with one row per item; looking an item up is pick
 which is the same as multiplying a one-hot vector by the matrix, only faster. The rows start
 random and are trained like any weight, so items that play the same role in the task end up
 with similar vectors. Which role depends on the task: trained to tell fresh reviews from
-rotten ones, "brilliant" and "masterpiece" move together; trained to predict hidden words in
-a billion sentences, "brilliant" also lands near "clever" and "bright".
+rotten ones, "brilliant" and "masterpiece" move together; trained on general English, as a
+pretrained transformer's are, "brilliant" also lands near "clever" and "excellent".
 
 `BagOfEmbeddings` is the smallest text classifier built on one: average the vectors of a
 text's words, then one linear layer. `nearest_words` lists a word's neighbours in any

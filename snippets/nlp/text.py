@@ -3,7 +3,8 @@
 A model needs numbers, so text goes through two steps first. **Tokenisation** splits it into
 tokens (words, punctuation, and fastai's special tokens such as `xxbos`, beginning of text, or
 `xxmaj`, next word capitalised). **Numericalisation** replaces each token by its index in a
-vocabulary of the tokens seen at least twice in training; the rest become `xxunk`.
+vocabulary of the tokens seen at least three times (fastai's `min_freq=3`); the rest become
+`xxunk`. fastai counts the tokens of every row it is given, validation rows included.
 
 Two classifiers are here: fastai's AWD-LSTM (a recurrent network that reads the tokens in order,
 an embedding per token, with several kinds of dropout) trained from scratch, and a baseline that
@@ -132,8 +133,8 @@ def small_awd_lstm_config(emb_sz: int = 100, n_hid: int = 128, n_layers: int = 2
 def tfidf_classifier(c: float = 3.0) -> Pipeline:
     """A bag-of-n-grams baseline: TF-IDF of words and word pairs, then logistic regression.
 
-    Each text becomes a long, mostly-zero vector with one entry per word or word pair seen at
-    least twice in training, weighted up when rare across texts (IDF) and damped when
+    Each text becomes a long, mostly-zero vector with one entry per word or word pair found in
+    at least two training texts (`min_df=2`), weighted up when rare across texts (IDF) and damped when
     repeated (sublinear TF). Word order is lost beyond pairs, but on short texts this is a
     strong baseline that trains in a second: any network should beat it to be worth its cost.
 

@@ -188,3 +188,17 @@ def test_nearest_words_bad_input():
         nearest_words(emb, ["a", "b", "c"], "cat")
     with pytest.raises(ValueError, match="vocab has 2 words but embeddings has 3 rows"):
         nearest_words(emb, ["a", "b"], "a")
+
+
+def test_vocabulary_keeps_tokens_seen_at_least_three_times_in_all_the_rows():
+    """What the NLP note says of fastai's vocabulary, checked against fastai itself: `min_freq=3`, and
+    the count runs over every row of the DataFrame, validation rows included."""
+    # (within one text fastai would write a repeated word as "xxwrep 3 alpha", so spread them out)
+    train = ["alpha is here", "alpha was there", "an alpha again", "beta is here", "beta was there", "delta"]
+    valid = ["gamma", "gamma", "gamma"]
+    df = pd.DataFrame({"text": train + valid, "label": ["a", "b", "a"] * 3, "is_valid": [False] * 6 + [True] * 3})
+    vocab = list(text_dataloaders(df, bs=2).vocab[0])
+    assert "alpha" in vocab                     # 3 times
+    assert "beta" not in vocab                  # twice: becomes xxunk
+    assert "gamma" in vocab                     # 3 times, all in validation texts
+    assert vocab[0] == "xxunk"

@@ -8,6 +8,7 @@ import torch
 
 from snippets.datasets import load_faces, sample_photos
 from snippets.vision import (
+    EFFICIENTNET_GROUPS,
     efficientnet_lite0,
     efficientnet_splitter,
     imagenet_categories,
@@ -40,12 +41,37 @@ def test_bad_number_of_classes(n_classes):
         efficientnet_lite0(n_classes=n_classes, pretrained=False)
 
 
-def test_splitter_puts_every_parameter_in_exactly_one_group():
+def test_splitter_puts_every_parameter_in_exactly_one_group_from_input_to_head():
     model = efficientnet_lite0(n_classes=2, pretrained=False)
-    body, head = efficientnet_splitter(model)
-    ids = [id(p) for p in body + head]
+    groups = efficientnet_splitter(model)
+    assert len(groups) == len(EFFICIENTNET_GROUPS) == 4
+    ids = [id(p) for group in groups for p in group]
     assert len(ids) == len(set(ids)) == len(list(model.parameters()))
-    assert {id(p) for p in head} == {id(model._fc.weight), id(model._fc.bias)}
+    assert [id(p) for p in groups[0][:1]] == [id(model._conv_stem.weight)]
+    assert {id(p) for p in groups[-1]} == {id(model._fc.weight), id(model._fc.bias)}
+
+
+def test_fastai_gives_the_groups_rising_rates_and_freeze_trains_the_head_only():
+    """What the vision note and cheat sheet say `slice(1e-4, 1e-2)` and `freeze()` do, checked against fastai."""
+    from fastai.vision.all import CrossEntropyLossFlat, DataLoaders, Learner
+    from torch.utils.data import TensorDataset
+
+    data = TensorDataset(torch.zeros(4, 3, 32, 32), torch.tensor([0, 1, 0, 1]))
+    dls = DataLoaders.from_dsets(data, data, bs=2, device="cpu")
+    learn = Learner(dls, efficientnet_lite0(n_classes=2, pretrained=False), loss_func=CrossEntropyLossFlat(),
+                    splitter=efficientnet_splitter)
+    learn.create_opt()
+    learn.opt.set_hyper("lr", slice(1e-4, 1e-2))
+    rates = [h["lr"] for h in learn.opt.hypers]
+    np.testing.assert_allclose(rates, [1e-4, 10 ** -(10 / 3), 10 ** -(8 / 3), 1e-2])
+    learn.freeze()
+    model = learn.model
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    assert {id(model._fc.weight), id(model._fc.bias)} <= trainable
+    assert id(model._conv_stem.weight) not in trainable and id(model._conv_head.weight) not in trainable
+    assert id(model._bn0.weight) in trainable            # train_bn=True: BatchNorm stays trainable
+    learn.unfreeze()
+    assert all(p.requires_grad for p in model.parameters())
 
 
 def test_batch_scales_uint8_and_float_alike():
