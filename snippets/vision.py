@@ -40,7 +40,7 @@ def efficientnet_lite0(n_classes: int | None = None, pretrained: bool = True) ->
     """EfficientNet-Lite0, with ImageNet weights unless `pretrained=False`, optionally with a new head.
 
     The weights come from a file inside a pinned package and load with
-    `torch.load(weights_only=True)`, which refuses anything but tensors. With `n_classes`, the
+    `torch.load(weights_only=True)`, which accepts tensors and plain containers and nothing else. With `n_classes`, the
     final layer is replaced by a fresh, randomly initialised one: the body keeps what it
     learned, the head learns the new task. `pretrained=False` gives the same architecture with
     random weights everywhere, to measure what pretraining is worth.
@@ -74,11 +74,12 @@ EFFICIENTNET_GROUPS = ("stem and early blocks", "middle blocks", "late blocks", 
 def efficientnet_splitter(model: nn.Module) -> list[list[nn.Parameter]]:
     """fastai parameter groups for EfficientNet-Lite0, from the input to the output (`EFFICIENTNET_GROUPS`).
 
-    Four groups, as fastai's own splitters cut a pretrained body into stages: the stem and the
-    blocks at full and half resolution (up to 24 channels: edges and textures), the middle blocks
-    (40 to 112 channels), the late blocks with the final 1x1 convolution (192 to 1,280 channels),
-    and the classification head. `learn.freeze()` then trains only the last group (fastai keeps
-    BatchNorm layers trainable everywhere unless `train_bn=False`), and `lr=slice(low, high)`
+    Four groups, cut the way fastai's own splitters cut a pretrained body (its ResNet splitter
+    makes three): the stem and the first three blocks (at a half and a quarter of the input's
+    resolution, up to 24 channels: edges and textures), the middle blocks (40 to 112 channels),
+    the late blocks with the final 1x1 convolution (192 to 1,280 channels), and the classification
+    head. `learn.freeze()` then trains only the last group (fastai keeps the BatchNorm layers'
+    scale and shift trainable everywhere unless `train_bn=False`), and `lr=slice(low, high)`
     gives the groups learning rates evenly spaced on a log scale from `low` to `high`
     (fastai's `even_mults`): with `slice(1e-4, 1e-2)`, 1e-4, 4.6e-4, 2.2e-3 and 1e-2.
 

@@ -8,7 +8,8 @@ executed notebook printed. These tests hold both halves without a site build:
   figure in a notebook fails here, naming the page;
 - no page types a figure by hand: a decimal with two or more places (0.96, 0.0767) or a duration
   (21 s) in prose must be a reference, unless the page's front matter lists it under
-  `cited_figures` (a published figure from a paper or the course, quoted with its source).
+  `cited_figures`: a figure measured elsewhere and quoted with its source (a paper, the course, or a
+  reference run of a default recipe recorded once and not re-run in CI, which the page must say).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def test_no_page_types_a_measured_figure_by_hand(page: Path) -> None:
     assert not typed, (
         f"{page.relative_to(ROOT)} types figures by hand: {typed}. Print them in the notebook that measures them "
         "(snippets.results.Figures) and write {{ <topic>/<notebook>.<name> }} instead; a figure published "
-        "elsewhere (a paper, the course) goes in the page's front matter under cited_figures."
+        "elsewhere (a paper, the course, a recorded reference run) goes in the page's front matter under "
+        "cited_figures, and the page says where it comes from."
     )
 
 

@@ -6,12 +6,15 @@ weight has to pay for itself by lowering the loss. (fastbook writes the penalty 
 `wd * sum(p ** 2)`, whose gradient is `2 * wd * p`; the factor of 2 only rescales `wd`.)
 
 *Decoupled weight decay* (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019)
-shrinks each weight directly at every step, apart from the gradient: `p <- p - lr * wd * p`.
+shrinks each weight directly at every step, apart from the gradient. PyTorch's `AdamW` and fastai
+implement it as `p <- p - lr * wd * p`, with the learning rate.
 
 For plain SGD the two are the same update: `p - lr * (g + wd * p)` either way. For Adam they are
 not: Adam divides each gradient by a running root-mean-square of that weight's gradients, so an
-L2 term `wd * p` inside the gradient is divided too, and weights with large gradients are hardly
-decayed at all; decoupled decay shrinks every weight by the same fraction `lr * wd`.
+L2 term `wd * p` inside the gradient is divided too: weights with large gradients are decayed less
+per step, weights with small ones more, while decoupled decay shrinks every weight by the same
+fraction `lr * wd`. L2 also defines an objective (the penalised loss, whose minimum any optimiser
+trained to convergence finds); decoupled decay with Adam is not the gradient of any penalty.
 `torch.optim.Adam(weight_decay=wd)` is the L2 kind, `torch.optim.AdamW` the decoupled kind, and
 fastai's default optimiser is Adam with decoupled decay (`decouple_wd=True`, "true weight decay";
 `Learner(wd=...)` and `fit_one_cycle(..., wd=...)` set it). fastai also skips biases and
