@@ -15,6 +15,9 @@ Read the modules in this order; each one adds one idea:
 7. [`lr_finder`][snippets.foundations.lr_finder]: the learning rate finder (a short run with a
    growing learning rate).
 
+Two open what autograd and `torch.optim` do: [`backprop`][snippets.foundations.backprop] (every
+layer's backward pass written from the chain rule, no autograd) and
+[`optimisers`][snippets.foundations.optimisers] (RMSProp and Adam, matching `torch.optim`).
 Three more build on them: [`cnn`][snippets.foundations.cnn] (a small convolutional network),
 [`neighbours`][snippets.foundations.neighbours] (the rows of an embedding most like a given row)
 and [`distributed`][snippets.foundations.distributed] (data-parallel training, gradients averaged
