@@ -234,6 +234,30 @@ def load_mnist_sample() -> tuple[np.ndarray, np.ndarray]:
 # --8<-- [end:mnist]
 
 
+def load_mnist_flat(n_valid: int = 1000, seed: int = 42) -> Split:
+    """The 5,000 MNIST digits of `load_mnist_sample` as rows of 784 normalised pixels, split at random.
+
+    Each image is flattened, scaled to [0, 1] and normalised with MNIST's mean and standard
+    deviation (`MNIST_MEAN`, `MNIST_STD`); `n_valid` images, drawn with `seed`, are held out.
+
+    Raises:
+        ValueError: if `n_valid` is not between 1 and 4,999.
+
+    Examples:
+        >>> split = load_mnist_flat()
+        >>> split.x_train.shape, split.x_valid.shape, split.y_valid.dtype
+        (torch.Size([4000, 784]), torch.Size([1000, 784]), torch.int64)
+    """
+    images, labels = load_mnist_sample()
+    if not 0 < n_valid < len(labels):
+        raise ValueError(f"n_valid must be between 1 and {len(labels) - 1}, got {n_valid}")
+    x = (torch.tensor(images, dtype=torch.float32).reshape(len(images), -1) / 255 - MNIST_MEAN) / MNIST_STD
+    y = torch.tensor(labels, dtype=torch.long)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    train, valid = order[n_valid:], order[:n_valid]
+    return Split(x[train], y[train], x[valid], y[valid], classes=[str(d) for d in range(10)])
+
+
 def mnist_sample_folder(path: Path | str | None = None) -> Path:
     """Write the 5,000 MNIST digits as PNG files in one folder per digit, the layout most image datasets use.
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from snippets.datasets import load_digits, mnist_sample_folder, sorted_image_files
+from snippets.datasets import (
+    MNIST_MEAN,
+    MNIST_STD,
+    load_digits,
+    load_mnist_flat,
+    mnist_sample_folder,
+    sorted_image_files,
+)
 
 
 def test_digits_split_is_fixed_stratified_and_scaled():
@@ -102,3 +109,19 @@ def test_sorted_image_files_bad_folder(tmp_path):
         sorted_image_files(tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="no image files"):
         sorted_image_files(tmp_path)
+
+
+def test_mnist_flat_split_is_fixed_disjoint_and_normalised():
+    split, again = load_mnist_flat(), load_mnist_flat()
+    assert torch.equal(split.x_valid, again.x_valid) and torch.equal(split.y_train, again.y_train)
+    assert len(split.y_train) + len(split.y_valid) == 5000
+    train_rows = {tuple(r) for r in split.x_train.tolist()}
+    assert not any(tuple(r) in train_rows for r in split.x_valid[:50].tolist())
+    assert abs(split.x_train.min().item() - (0 - MNIST_MEAN) / MNIST_STD) < 1e-5
+    assert torch.bincount(split.y_valid, minlength=10).min() > 50
+
+
+@pytest.mark.parametrize("n_valid", [0, 5000, -1])
+def test_mnist_flat_bad_validation_size(n_valid):
+    with pytest.raises(ValueError, match="n_valid must be between 1 and 4999"):
+        load_mnist_flat(n_valid)

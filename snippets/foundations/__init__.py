@@ -18,6 +18,8 @@ Read the modules in this order; each one adds one idea:
 Two open what autograd and `torch.optim` do: [`backprop`][snippets.foundations.backprop] (every
 layer's backward pass written from the chain rule, no autograd) and
 [`optimisers`][snippets.foundations.optimisers] (RMSProp and Adam, matching `torch.optim`).
+[`learner`][snippets.foundations.learner] puts the loop in a `Learner` with callbacks, and
+[`schedule`][snippets.foundations.schedule] writes out the one-cycle schedule.
 Three more build on them: [`cnn`][snippets.foundations.cnn] (a small convolutional network),
 [`neighbours`][snippets.foundations.neighbours] (the rows of an embedding most like a given row)
 and [`distributed`][snippets.foundations.distributed] (data-parallel training, gradients averaged
