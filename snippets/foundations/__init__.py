@@ -20,6 +20,8 @@ layer's backward pass written from the chain rule, no autograd) and
 [`optimisers`][snippets.foundations.optimisers] (RMSProp and Adam, matching `torch.optim`).
 [`learner`][snippets.foundations.learner] puts the loop in a `Learner` with callbacks, and
 [`schedule`][snippets.foundations.schedule] writes out the one-cycle schedule.
+[`convolutions`][snippets.foundations.convolutions] computes convolutions by hand and writes out
+batch normalisation and a residual block.
 Three more build on them: [`cnn`][snippets.foundations.cnn] (a small convolutional network),
 [`neighbours`][snippets.foundations.neighbours] (the rows of an embedding most like a given row)
 and [`distributed`][snippets.foundations.distributed] (data-parallel training, gradients averaged

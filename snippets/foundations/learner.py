@@ -117,14 +117,21 @@ class Learner:
                 for xb, yb in minibatches(*self.train, self.batch_size, generator=self.generator):
                     self.xb, self.yb = xb, yb
                     self._one_batch()
-                self.valid_loss, self.valid_metric = evaluate(self.model, self.loss_fn, *self.valid,
-                                                              metric=self.metric)
+                self._validate()
                 self("after_validate")
                 self("after_epoch")
         except CancelFit:
             pass
         finally:
             self("after_fit")
+
+    def _validate(self) -> None:
+        is_module = isinstance(self.model, torch.nn.Module)    # BatchNorm and dropout behave differently
+        if is_module:
+            self.model.eval()
+        self.valid_loss, self.valid_metric = evaluate(self.model, self.loss_fn, *self.valid, metric=self.metric)
+        if is_module:
+            self.model.train()
 
     def _one_batch(self) -> None:
         try:

@@ -1,0 +1,93 @@
+"""Convolutions three ways, batch normalisation against nn.BatchNorm2d, the residual block."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snippets.foundations.convolutions import (
+    BatchNorm,
+    ResBlock,
+    conv2d_loops,
+    conv2d_unfold,
+    deep_cnn,
+    output_size,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(3, 9), w=st.integers(3, 9), k=st.sampled_from([1, 2, 3]), stride=st.integers(1, 3),
+       padding=st.integers(0, 2), seed=st.integers(0, 10_000))
+def test_loops_unfold_and_conv2d_agree(h, w, k, stride, padding, seed):
+    g = torch.Generator().manual_seed(seed)
+    image, kernel = torch.randn(h, w, generator=g, dtype=torch.float64), torch.randn(k, k, generator=g,
+                                                                                       dtype=torch.float64)
+    expected = F.conv2d(image[None, None], kernel[None, None], stride=stride, padding=padding)[0, 0]
+    torch.testing.assert_close(conv2d_loops(image, kernel, stride, padding), expected)
+    torch.testing.assert_close(conv2d_unfold(image[None, None], kernel[None, None], None, stride, padding)[0, 0],
+                               expected)
+    assert expected.shape == (output_size(h, k, stride, padding), output_size(w, k, stride, padding))
+
+
+def test_unfold_handles_batches_channels_kernels_and_bias():
+    g = torch.Generator().manual_seed(0)
+    images, weight, bias = torch.randn(4, 3, 10, 12, generator=g), torch.randn(5, 3, 3, 3, generator=g), torch.randn(5)
+    torch.testing.assert_close(conv2d_unfold(images, weight, bias, stride=2, padding=1),
+                               F.conv2d(images, weight, bias, stride=2, padding=1), rtol=1e-5, atol=1e-5)
+
+
+def test_batchnorm_matches_pytorch_in_training_and_evaluation():
+    g = torch.Generator().manual_seed(0)
+    ours, theirs = BatchNorm(3), torch.nn.BatchNorm2d(3)
+    for _ in range(5):                                   # training: batch statistics, running averages updated
+        x = torch.randn(8, 3, 5, 5, generator=g) * 3 + 1
+        x_ours, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
+        out_ours, out_theirs = ours(x_ours), theirs(x_theirs)
+        torch.testing.assert_close(out_ours, out_theirs, rtol=1e-5, atol=1e-5)
+        (out_ours * torch.arange(75.0).reshape(3, 5, 5)).sum().backward()
+        (out_theirs * torch.arange(75.0).reshape(3, 5, 5)).sum().backward()
+        torch.testing.assert_close(x_ours.grad, x_theirs.grad, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(ours.weight.grad, theirs.weight.grad, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(ours.running_mean, theirs.running_mean)
+    torch.testing.assert_close(ours.running_var, theirs.running_var)
+    ours.eval(), theirs.eval()                           # evaluation: the running averages, nothing updated
+    x = torch.randn(2, 3, 5, 5, generator=g)
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
+    before = ours.running_mean.clone()
+    ours(x * 10)
+    assert torch.equal(ours.running_mean, before)
+
+
+def test_in_training_each_channel_comes_out_with_mean_0_and_std_1():
+    x = torch.randn(16, 4, 6, 6) * torch.tensor([1.0, 5.0, 0.1, 20.0])[:, None, None] + 7
+    out = BatchNorm(4)(x)
+    torch.testing.assert_close(out.mean(dim=(0, 2, 3)), torch.zeros(4), atol=1e-5, rtol=0)
+    torch.testing.assert_close(out.std(dim=(0, 2, 3), unbiased=False), torch.ones(4), atol=1e-3, rtol=0)
+
+
+def test_residual_block_keeps_the_shape_and_adds_its_input():
+    block = ResBlock(4)
+    for p in block.f.parameters():
+        torch.nn.init.zeros_(p)                          # f(x) = 0: the block is relu(x)
+    x = torch.randn(2, 4, 7, 7)
+    torch.testing.assert_close(block(x), torch.relu(x))
+    assert deep_cnn(3, residual=True)(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: output_size(2, kernel=5), "does not fit"),
+        (lambda: output_size(9, kernel=3, stride=0), "stride >= 1"),
+        (lambda: conv2d_loops(torch.zeros(1, 5, 5), torch.zeros(3, 3)), "2-D"),
+        (lambda: conv2d_unfold(torch.zeros(1, 2, 5, 5), torch.zeros(4, 3, 3, 3)), "must agree on C"),
+        (lambda: BatchNorm(3)(torch.zeros(2, 4, 5, 5)), r"\(batch, 3, height, width\)"),
+        (lambda: deep_cnn(0, residual=True), "at least 1"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
