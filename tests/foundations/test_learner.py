@@ -138,12 +138,12 @@ def test_one_cycle_matches_fastai_fit_one_cycle_batch_for_batch():
 
     class Hypers(FastaiCallback):
         def before_fit(self):
-            self.lrs, self.moms = [], []
+            self.rates, self.momentums = [], []
 
         def after_batch(self):
             if self.training:
-                self.lrs.append(self.opt.hypers[-1]["lr"])
-                self.moms.append(self.opt.hypers[-1]["mom"])
+                self.rates.append(self.opt.hypers[-1]["lr"])
+                self.momentums.append(self.opt.hypers[-1]["mom"])
 
     (x, y), _ = data()
     ds = TensorDataset(x, y)
@@ -152,11 +152,11 @@ def test_one_cycle_matches_fastai_fit_one_cycle_batch_for_batch():
                           loss_func=torch.nn.functional.cross_entropy, cbs=[spy])
     with learn.no_logging(), learn.no_bar():
         learn.fit_one_cycle(3, 1e-2)
-    total = len(spy.lrs)
+    total = len(spy.rates)
     assert total == 3 * (90 // 16)               # fastai drops the last, incomplete training batch
     ours = np.array([one_cycle(i / total, 1e-2) for i in range(total)])
-    np.testing.assert_allclose(spy.lrs, ours[:, 0], rtol=1e-6)
-    np.testing.assert_allclose(spy.moms, ours[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(spy.rates, ours[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(spy.momentums, ours[:, 1], rtol=1e-6)
 
 
 @pytest.mark.parametrize(
