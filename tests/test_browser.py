@@ -37,6 +37,8 @@ QUERIES = {
     "convolution": {"foundations/index.html", "foundations/convolutions.html", "vision/index.html"},
     "batch normalization": {"foundations/index.html", "foundations/convolutions.html"},
     "ResNet": {"foundations/index.html", "foundations/convolutions.html"},
+    "activation statistics": {"foundations/index.html", "foundations/activation-stats.html"},
+    "hooks": {"foundations/index.html", "foundations/activation-stats.html"},
     "entity embeddings": {"tabular/index.html"},
     "freeze": {"vision/index.html"},
     "cross entropy": {"foundations/index.html"},

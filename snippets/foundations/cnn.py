@@ -18,8 +18,8 @@ from torch import nn
 
 
 # --8<-- [start:simple_cnn]
-def conv(n_in: int, n_out: int, kernel_size: int = 3, act: bool = True) -> nn.Sequential:
-    """A stride-2 convolution (halves height and width), batch norm, and ReLU unless `act=False`.
+def conv(n_in: int, n_out: int, kernel_size: int = 3, act: bool = True, norm: bool = True) -> nn.Sequential:
+    """A stride-2 convolution (halves height and width), batch norm unless `norm=False`, and ReLU unless `act=False`.
 
     Examples:
         >>> import torch
@@ -27,14 +27,19 @@ def conv(n_in: int, n_out: int, kernel_size: int = 3, act: bool = True) -> nn.Se
         torch.Size([2, 8, 14, 14])
     """
     layers: list[nn.Module] = [nn.Conv2d(n_in, n_out, kernel_size, stride=2, padding=kernel_size // 2)]
-    layers.append(nn.BatchNorm2d(n_out))
+    if norm:
+        layers.append(nn.BatchNorm2d(n_out))
     if act:
         layers.append(nn.ReLU())
     return nn.Sequential(*layers)
 
 
-def simple_cnn(n_classes: int = 10, n_in: int = 1, widths: Sequence[int] = (8, 16, 32, 64)) -> nn.Sequential:
+def simple_cnn(
+    n_classes: int = 10, n_in: int = 1, widths: Sequence[int] = (8, 16, 32, 64), norm: bool = True
+) -> nn.Sequential:
     """A plain CNN for small images: stride-2 convolutions, then one score per class.
+
+    `norm=False` leaves out batch normalisation, to see what it does.
 
     28x28 -> 14x14 (8 channels) -> 7x7 (16) -> 4x4 (32) -> 2x2 (64) -> 1x1 (n_classes).
 
@@ -47,6 +52,7 @@ def simple_cnn(n_classes: int = 10, n_in: int = 1, widths: Sequence[int] = (8, 1
         30542
     """
     sizes = [n_in, *widths]
-    body = [conv(a, b, kernel_size=5 if i == 0 else 3) for i, (a, b) in enumerate(itertools.pairwise(sizes))]
-    return nn.Sequential(*body, conv(sizes[-1], n_classes, act=False), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    body = [conv(a, b, kernel_size=5 if i == 0 else 3, norm=norm) for i, (a, b) in enumerate(itertools.pairwise(sizes))]
+    head = conv(sizes[-1], n_classes, act=False, norm=norm)
+    return nn.Sequential(*body, head, nn.AdaptiveAvgPool2d(1), nn.Flatten())
 # --8<-- [end:simple_cnn]

@@ -91,3 +91,25 @@ def test_residual_block_keeps_the_shape_and_adds_its_input():
 def test_bad_input_gets_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_activation_stats_records_training_batches_only_and_removes_its_hooks():
+    from snippets.foundations.activation_stats import ActivationStats
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU())
+    x = torch.randn(32, 4)
+    with ActivationStats([model[0], model[1]], threshold=0.0) as stats:
+        model(x)
+        model.eval()
+        model(x)                                          # evaluation: not recorded
+    model.train()
+    model(x)                                              # hooks removed: not recorded
+    assert [len(layer) for layer in stats.records] == [1, 1]
+    out = model[0](x)
+    assert stats.records[0][0].mean == pytest.approx(out.mean().item())
+    assert stats.records[0][0].std == pytest.approx(out.std().item())
+    assert stats.series("near_zero").shape == (2, 1)
+    with pytest.raises(ValueError, match="at least one module"):
+        ActivationStats([])
+    with pytest.raises(ValueError, match="field must be"):
+        stats.series("median")
