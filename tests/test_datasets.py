@@ -125,3 +125,12 @@ def test_mnist_flat_split_is_fixed_disjoint_and_normalised():
 def test_mnist_flat_bad_validation_size(n_valid):
     with pytest.raises(ValueError, match="n_valid must be between 1 and 4999"):
         load_mnist_flat(n_valid)
+
+
+def test_titanic_has_no_column_that_gives_the_answer_away():
+    from snippets.datasets import load_titanic
+
+    titanic = load_titanic()
+    assert {"boat", "body"}.isdisjoint(titanic.columns)
+    assert len(titanic) == 1309 and set(titanic.survived) == {0, 1}
+    assert titanic.age.isna().sum() > 200                 # "?" read as missing, not as a category

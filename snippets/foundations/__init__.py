@@ -23,6 +23,8 @@ layer's backward pass written from the chain rule, no autograd) and
 [`convolutions`][snippets.foundations.convolutions] computes convolutions by hand and writes out
 batch normalisation and a residual block, and [`activation_stats`][snippets.foundations.activation_stats]
 records each layer's activations while a network trains.
+[`tabular_features`][snippets.foundations.tabular_features] turns a table (the Titanic) into numbers
+by hand.
 Three more build on them: [`cnn`][snippets.foundations.cnn] (a small convolutional network),
 [`neighbours`][snippets.foundations.neighbours] (the rows of an embedding most like a given row)
 and [`distributed`][snippets.foundations.distributed] (data-parallel training, gradients averaged

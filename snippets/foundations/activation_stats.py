@@ -3,8 +3,8 @@
 A *forward hook* is a function PyTorch calls every time a module has computed its output; it can
 look at the output without changing the model. `ActivationStats` hooks chosen layers and records,
 for every training batch, the **mean** and **standard deviation** of each layer's output and the
-share of values that are **near zero** (fastai's `ActivationStats` does the same, and plots
-them).
+share of values that are **near zero** (fastai's `ActivationStats` records similar figures,
+counting values up to 0.05 as near zero, and plots them).
 
 What to look for: in a healthy network each layer's activations keep a steady, moderate scale.
 If they shrink layer after layer (bad initialisation) or blow up and then collapse (too high a

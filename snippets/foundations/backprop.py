@@ -14,7 +14,7 @@ For one layer, with `x` of shape (n, n_in) and the gradient `g = dL/dy` of the s
 - softmax and cross-entropy, averaged over the n rows: `dL/dlogits = (softmax(logits) - onehot) / n`.
 
 No tensor here has `requires_grad`: the tests check every gradient against autograd's instead.
-fastbook's chapter 17 builds the same layers.
+fastbook's chapter 17 builds the same kind of layers, with a mean squared error loss.
 
 Example:
     >>> import torch

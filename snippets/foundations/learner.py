@@ -13,12 +13,15 @@ calls every *callback* at fixed points:
     after_fit
 
 A callback is an object with methods named after the events it cares about; it reads and changes
-the learner (`learn.opt.lr`, `learn.loss`, ...). It can also stop things: raising `CancelBatch`
-skips the rest of a batch (no step), `CancelFit` ends training. Here the callbacks are
-`Recorder` (losses, metrics and learning rates, printed as plain text), `OneCycle` (the
-schedule of [`one_cycle`][snippets.foundations.schedule.one_cycle]) and `EarlyStopping`. With no
-callbacks the Learner is exactly the plain loop: the tests train the same model both ways and get
-the same weights.
+the learner (the learning rate, `learn.loss`, ...). It can also stop things: raising `CancelBatch`
+skips the rest of a batch (no step), `CancelFit` ends training; as in fastai, any other exception
+stops everything at once, without `after_batch` or `after_fit`. Here the callbacks are `Recorder`
+(losses, metrics and learning rates, printed as plain text), `OneCycle` (the schedule of
+[`one_cycle`][snippets.foundations.schedule.one_cycle]) and `EarlyStopping`. These are this site's
+events; fastai has a few more (`after_pred`, `before_step`, `before_train`, ...). With no callbacks
+the Learner is the plain loop: the tests train the same model both ways and get the same weights.
+(For a `torch.nn.Module` it also switches to evaluation mode to validate and back to training mode
+for each epoch, which matters for BatchNorm and dropout; the plain loop's models have neither.)
 
 Example:
     >>> import torch
@@ -113,6 +116,8 @@ class Learner:
             self("before_fit")
             for epoch in range(epochs):
                 self.epoch = epoch
+                if isinstance(self.model, torch.nn.Module):
+                    self.model.train()
                 self("before_epoch")
                 for xb, yb in minibatches(*self.train, self.batch_size, generator=self.generator):
                     self.xb, self.yb = xb, yb
@@ -122,16 +127,12 @@ class Learner:
                 self("after_epoch")
         except CancelFit:
             pass
-        finally:
-            self("after_fit")
+        self("after_fit")
 
     def _validate(self) -> None:
-        is_module = isinstance(self.model, torch.nn.Module)    # BatchNorm and dropout behave differently
-        if is_module:
+        if isinstance(self.model, torch.nn.Module):                # BatchNorm and dropout behave differently
             self.model.eval()
         self.valid_loss, self.valid_metric = evaluate(self.model, self.loss_fn, *self.valid, metric=self.metric)
-        if is_module:
-            self.model.train()
 
     def _one_batch(self) -> None:
         try:
@@ -144,11 +145,37 @@ class Learner:
             self("after_step")
         except CancelBatch:
             pass
-        finally:
-            self.opt.zero_grad()
-            self("after_batch")
-            self.iter += 1
+        self.opt.zero_grad()
+        self("after_batch")
+        self.iter += 1
 # --8<-- [end:learner]
+
+
+def _settings(opt: Optimizer) -> list[dict]:
+    """The optimiser's hyper-parameters as dicts to read and write: torch's param groups, or ours."""
+    if hasattr(opt, "param_groups"):
+        return opt.param_groups
+    if not hasattr(opt, "lr"):
+        raise TypeError(f"{type(opt).__name__} has no learning rate (`lr` or `param_groups`) to schedule")
+    return [_Attributes(opt)]
+
+
+class _Attributes(dict):
+    """A dict view of an optimiser's attributes: writing a key sets the attribute."""
+
+    def __init__(self, opt: object) -> None:
+        super().__init__({k: getattr(opt, k) for k in ("lr", "momentum", "betas") if hasattr(opt, k)})
+        self.opt = opt
+
+    def __setitem__(self, key: str, value: object) -> None:
+        super().__setitem__(key, value)
+        setattr(self.opt, key, value)
+
+
+def learning_rate(opt: Optimizer) -> float:
+    """The optimiser's current learning rate (of its first parameter group), or NaN if it has none."""
+    groups = getattr(opt, "param_groups", None)
+    return groups[0]["lr"] if groups else getattr(opt, "lr", float("nan"))
 
 
 # --8<-- [start:callbacks]
@@ -171,7 +198,7 @@ class Recorder(Callback):
             raise FloatingPointError(f"epoch {learn.epoch}, batch {learn.iter}: the loss is {loss}; "
                                      "lower the learning rate")
         self.losses.append(loss)
-        self.lrs.append(getattr(learn.opt, "lr", float("nan")))
+        self.lrs.append(learning_rate(learn.opt))
         self.total, self.count = self.total + loss * len(learn.xb), self.count + len(learn.xb)
 
     def after_epoch(self, learn: Learner) -> None:
@@ -183,8 +210,8 @@ class Recorder(Callback):
 class OneCycle(Callback):
     """Sets the optimiser's learning rate and momentum before every batch, from `one_cycle`.
 
-    Works with any optimiser that has an `lr` attribute; its momentum is set too if it has one
-    (`momentum` for SGD, the first of `betas` for Adam).
+    Works with this site's optimisers (`lr`, and `momentum` or `betas`) and with `torch.optim`'s
+    (each of `param_groups`, `lr` and `momentum` or `betas`).
     """
 
     order = -1                                           # before the recorder reads the rate
@@ -194,11 +221,12 @@ class OneCycle(Callback):
 
     def before_batch(self, learn: Learner) -> None:
         lr, mom = one_cycle(learn.iter / (learn.epochs * learn.n_iter), self.lr_max, **self.schedule)
-        learn.opt.lr = lr
-        if hasattr(learn.opt, "momentum"):
-            learn.opt.momentum = mom
-        elif hasattr(learn.opt, "betas"):
-            learn.opt.betas = (mom, learn.opt.betas[1])
+        for settings in _settings(learn.opt):
+            settings["lr"] = lr
+            if "momentum" in settings:
+                settings["momentum"] = mom
+            elif "betas" in settings:
+                settings["betas"] = (mom, settings["betas"][1])
 
 
 class EarlyStopping(Callback):

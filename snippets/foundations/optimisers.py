@@ -107,6 +107,9 @@ class Adam(_Optimiser):
         decoupled: `False`: add `weight_decay * p` to the gradient (L2, `torch.optim.Adam`);
             `True`: shrink `p` by `lr * weight_decay * p` before the step (`torch.optim.AdamW`).
 
+    One step count `t` serves every parameter; `torch.optim.Adam` keeps one per parameter, which
+    differs only for a parameter that had no gradient at some steps.
+
     Raises:
         ValueError: if `params` is empty, or a hyper-parameter is out of range.
     """

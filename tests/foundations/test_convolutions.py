@@ -113,3 +113,4 @@ def test_activation_stats_records_training_batches_only_and_removes_its_hooks():
         ActivationStats([])
     with pytest.raises(ValueError, match="field must be"):
         stats.series("median")
+

@@ -159,6 +159,58 @@ def test_one_cycle_matches_fastai_fit_one_cycle_batch_for_batch():
     np.testing.assert_allclose(spy.momentums, ours[:, 1], rtol=1e-6)
 
 
+def test_one_cycle_drives_torch_optimisers_and_the_recorder_logs_the_rates_they_used():
+    train, valid = data()
+    m, recorder = model(), Recorder(log=None)
+    opt = torch.optim.SGD(m.parameters(), lr=0.5, momentum=0.9)
+    learn = Learner(m, train, valid, cross_entropy, opt, [OneCycle(0.1), recorder], batch_size=16)
+    learn.fit(1)
+    expected = [one_cycle(i / learn.n_iter, 0.1) for i in range(learn.n_iter)]
+    np.testing.assert_allclose(recorder.lrs, [lr for lr, _ in expected])
+    assert opt.param_groups[0]["momentum"] == pytest.approx(expected[-1][1])
+
+
+def test_an_error_stops_training_without_the_cleanup_events():
+    class Fails(Callback):
+        def after_loss(self, learn):
+            raise RuntimeError("broken callback")
+
+    class Watch(Callback):
+        def __init__(self):
+            self.events = []
+
+        def after_batch(self, learn):
+            self.events.append("after_batch")
+
+        def after_fit(self, learn):
+            self.events.append("after_fit")
+
+    train, valid = data()
+    m, watch = model(), Watch()
+    with pytest.raises(RuntimeError, match="broken callback"):
+        Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [Fails(), watch], batch_size=16).fit(1)
+    assert watch.events == []
+
+
+def test_a_module_trains_in_training_mode_and_validates_in_evaluation_mode():
+    seen = []
+
+    class Modes(Callback):
+        def before_batch(self, learn):
+            seen.append(("train", learn.model.training))
+
+        def after_validate(self, learn):
+            seen.append(("valid", learn.model.training))
+
+    train, valid = data()
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    net.eval()                                           # handed over in evaluation mode
+    Learner(net, train, valid, cross_entropy, torch.optim.SGD(net.parameters(), lr=0.1), [Modes()],
+            batch_size=16).fit(2)
+    assert {mode for phase, mode in seen if phase == "train"} == {True}
+    assert {mode for phase, mode in seen if phase == "valid"} == {False}
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
