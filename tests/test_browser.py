@@ -39,7 +39,6 @@ QUERIES = {
     "ResNet": {"foundations/index.html", "foundations/convolutions.html"},
     "activation statistics": {"foundations/index.html", "foundations/activation-stats.html"},
     "hooks": {"foundations/index.html", "foundations/activation-stats.html"},
-    "one-hot": {"foundations/index.html", "foundations/titanic-from-scratch.html"},
     "Titanic": {"foundations/index.html", "foundations/titanic-from-scratch.html"},
     "entity embeddings": {"tabular/index.html"},
     "freeze": {"vision/index.html"},
