@@ -207,6 +207,24 @@ class Recorder(Callback):
         self.log(f"{row[0]:>5}  {row[1]:>10.4f}  {row[2]:>10.4f}  {row[3]:>10.4f}")
 
 
+    def plot_losses(self, ax=None):
+        """Plot every batch's training loss, and each epoch's validation loss at the epoch's last batch.
+
+        Returns:
+            The matplotlib axes drawn on.
+        """
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(6, 3))[1]
+        ax.plot(self.losses, alpha=0.6, label="training loss (each batch)")
+        per_epoch = len(self.losses) / max(len(self.epochs), 1)
+        ax.plot([round((row[0] + 1) * per_epoch) - 1 for row in self.epochs], [row[2] for row in self.epochs],
+                "o-", label="validation loss (each epoch)")
+        ax.set(xlabel="batch", ylabel="loss")
+        ax.legend()
+        return ax
+
+
 class OneCycle(Callback):
     """Sets the optimiser's learning rate and momentum before every batch, from `one_cycle`.
 

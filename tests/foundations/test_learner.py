@@ -57,6 +57,20 @@ def test_the_recorder_logs_what_fit_logs():
                                                        for e in history.epochs]
 
 
+def test_the_recorder_plots_batch_and_validation_losses():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    train, valid = data()
+    m, recorder = model(), Recorder(log=None)
+    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [recorder], batch_size=16).fit(2)
+    ax = recorder.plot_losses()
+    batch_line, valid_line = ax.get_lines()
+    assert list(batch_line.get_ydata()) == recorder.losses
+    assert list(valid_line.get_ydata()) == [row[2] for row in recorder.epochs]
+    assert list(valid_line.get_xdata()) == [5, 11]       # the last batch of each 6-batch epoch
+
+
 def test_a_callback_can_cancel_batches_so_nothing_moves():
     class SkipAll(Callback):
         def after_loss(self, learn):
