@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
@@ -51,6 +52,9 @@ from snippets.foundations.layers import Model
 from snippets.foundations.loop import Optimizer, evaluate
 from snippets.foundations.losses import accuracy
 from snippets.foundations.schedule import one_cycle
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 EVENTS = ("before_fit", "before_epoch", "before_batch", "after_loss", "after_backward", "after_step",
@@ -207,7 +211,7 @@ class Recorder(Callback):
         self.log(f"{row[0]:>5}  {row[1]:>10.4f}  {row[2]:>10.4f}  {row[3]:>10.4f}")
 
 
-    def plot_losses(self, ax=None):
+    def plot_losses(self, ax: Axes | None = None) -> Axes:
         """Plot every batch's training loss, and each epoch's validation loss at the epoch's last batch.
 
         Returns:
