@@ -17,12 +17,13 @@ PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy flashcards requirements topic
+.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy flashcards requirements topic publish
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
 	@echo "make test       lint, unit tests, doctests, notebooks (nbval) and a strict site build"
 	@echo "make build      strict build into site/, then check every link and anchor in it"
+	@echo "make publish SITE_URL=https://you.github.io/notes/  build for that address and push it to the gh-pages branch"
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
 	@echo "make determinism  run every notebook twice and compare the text outputs (make test does one)"
 	@echo "make bench      print benchmark figures (includes a load test of the web app)"
@@ -58,6 +59,7 @@ build: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 # One OpenMP thread per process: two workers share two cores, and OpenMP threads spin while they
 # wait, so a second thread per process slows the other worker tenfold (measured: the Ames
@@ -70,6 +72,17 @@ notebooks: $(STAMP)
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
 	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(PY) -m tools.nbnormalize $(NOTEBOOKS)
+
+# Publishing: a strict, link-checked build for the address the site will have, pushed as the only
+# commit content of the gh-pages branch (.nojekyll: serve the files as they are). GitHub Pages
+# serves that branch; the Pages workflow in .github/workflows/ does the same from CI.
+PUBLISH_REMOTE ?= origin
+PUBLISH_BRANCH ?= gh-pages
+publish: $(STAMP)
+	@test -n "$(SITE_URL)" || { echo 'usage: make publish SITE_URL=https://you.github.io/notes/ (the address it will have)'; exit 2; }
+	$(MAKE) build SITE_URL="$(SITE_URL)"
+	$(VENV)/bin/ghp-import --no-jekyll --force --push --remote "$(PUBLISH_REMOTE)" --branch "$(PUBLISH_BRANCH)" \
+	  --message "Publish $$(git rev-parse --short HEAD) to $(SITE_URL)" site
 
 flashcards: $(STAMP)
 	$(PY) -m tools.flashcards --docs docs --out $(FLASHCARDS)

@@ -15,6 +15,7 @@ post's relative links from its source path, so it reported correct links as brok
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +45,12 @@ def _read(page: Path) -> tuple[set[str], list[str]]:
     return ids, urls
 
 
-def check_site(site: Path) -> Report:
+def check_site(site: Path, base_path: str = "/") -> Report:
     """Check every link of every `*.html` file under `site`.
+
+    `base_path` is the path of the address the site is built for (`/notes/` for
+    `https://you.github.io/notes/`): links from the root, such as the 404 page's `/notes/x.html`,
+    start with it.
 
     Examples:
         >>> import tempfile
@@ -71,8 +76,15 @@ def check_site(site: Path) -> Report:
                 report.broken.append((where, url, f"a {parts.scheme or 'network'} link cannot be followed offline"))
                 continue
             # "/x.html" is from the site's root (the 404 page links so, to work from any folder)
-            base = root if parts.path.startswith("/") else page.parent
-            target = (base / unquote(parts.path).lstrip("/")).resolve() if parts.path else page
+            path = unquote(parts.path)
+            if path.startswith("/"):
+                if not path.startswith(base_path):
+                    report.broken.append((where, url, f"outside the site's address {base_path}"))
+                    continue
+                base, path = root, path[len(base_path):]
+            else:
+                base = page.parent
+            target = (base / path).resolve() if parts.path else page
             if target.is_dir():
                 target = target / "index.html"
             if not target.is_relative_to(root):
@@ -93,8 +105,11 @@ def check_site(site: Path) -> Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path, help="the built site (mkdocs build --site-dir ...)")
+    parser.add_argument("--site-url", default=os.environ.get("SITE_URL") or "/",
+                        help="the address it was built for (default: $SITE_URL, as mkdocs.yml reads it)")
     args = parser.parse_args(argv)
-    report = check_site(args.site)
+    base_path = urlsplit(args.site_url).path or "/"
+    report = check_site(args.site, base_path if base_path.endswith("/") else base_path + "/")
     for where, url, reason in report.broken:
         print(f"BROKEN {where}: {url} ({reason})")
     print(f"{report.pages} pages, {report.links} links checked: {len(report.broken)} broken; "
