@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from mkdocs.utils.meta import get_data
 
 from tools import ROOT
 from tools.hooks.figures import REFERENCE, figures_reader, fill_figures, notebook_figures
@@ -28,7 +28,6 @@ DOCS = ROOT / "docs"
 PAGES = sorted([*DOCS.rglob("*.md"), *(ROOT / "cheatsheet").glob("*.md")])
 NOTEBOOKS = sorted(p for p in DOCS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
-FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 FENCE = re.compile(r"^( *)(```|~~~).*?^\1\2", re.S | re.M)
 NOT_PROSE = [
     FENCE,
@@ -41,11 +40,6 @@ NOT_PROSE = [
 ]
 # A measured figure: a number with two or more decimal places, or a duration in seconds.
 FIGURE = re.compile(r"(?<![\w.,-])(?:\d+(?:\.\d+)? s\b|\d+(?:\.\d+)? seconds\b|\d+\.\d{2,})(?![\w.]\d)")
-
-
-def split_front_matter(text: str) -> tuple[dict, str]:
-    match = FRONT_MATTER.match(text)
-    return (yaml.safe_load(match[1]) or {}, text[match.end():]) if match else ({}, text)
 
 
 def prose(markdown: str) -> str:
@@ -62,7 +56,7 @@ def hand_typed_figures(text: str) -> list[str]:
     ...                    " lr `0.001`, 0.5 of the columns, trained in 21 s and 0.38 seconds; MNIST 3s and 7s.")
     ['21 s', '0.38 seconds']
     """
-    meta, body = split_front_matter(text)
+    body, meta = get_data(text)
     cited = {str(figure) for figure in meta.get("cited_figures", [])}
     return [figure for figure in FIGURE.findall(prose(body)) if figure not in cited]
 
@@ -85,7 +79,7 @@ def test_no_page_types_a_measured_figure_by_hand(page: Path) -> None:
 
 def test_cited_figures_appear_on_their_page() -> None:
     for page in PAGES:
-        meta, body = split_front_matter(page.read_text())
+        body, meta = get_data(page.read_text())
         for figure in meta.get("cited_figures", []):
             assert str(figure) in prose(body), f"{page.relative_to(ROOT)} cites {figure!r}, which it no longer quotes"
 

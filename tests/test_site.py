@@ -214,11 +214,11 @@ def test_search_index_is_at_most_one_and_a_half_times_the_text(site):
 
 
 def _front_matter(path: Path) -> dict:
-    import yaml
+    from mkdocs.utils.meta import get_data
 
     text = path.read_text()
     assert text.startswith("---\n"), f"{path}: no front matter"
-    return yaml.safe_load(text.split("---\n")[1])
+    return get_data(text)[1]
 
 
 NOTES = TOPIC_NOTES

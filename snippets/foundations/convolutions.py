@@ -141,6 +141,14 @@ class BatchNorm(nn.Module):
 # --8<-- [end:batchnorm]
 
 
+def conv_bn_pair(n_channels: int) -> nn.Sequential:
+    """Two 3x3 convolutions with batch normalisation and a ReLU between them: a block's `f`."""
+    return nn.Sequential(
+        nn.Conv2d(n_channels, n_channels, 3, padding=1, bias=False), nn.BatchNorm2d(n_channels), nn.ReLU(),
+        nn.Conv2d(n_channels, n_channels, 3, padding=1, bias=False), nn.BatchNorm2d(n_channels),
+    )
+
+
 # --8<-- [start:resblock]
 class ResBlock(nn.Module):
     """`relu(x + f(x))`, where `f` is two 3x3 convolutions with batch normalisation.
@@ -152,10 +160,7 @@ class ResBlock(nn.Module):
 
     def __init__(self, n_channels: int) -> None:
         super().__init__()
-        self.f = nn.Sequential(
-            nn.Conv2d(n_channels, n_channels, 3, padding=1, bias=False), nn.BatchNorm2d(n_channels), nn.ReLU(),
-            nn.Conv2d(n_channels, n_channels, 3, padding=1, bias=False), nn.BatchNorm2d(n_channels),
-        )
+        self.f = conv_bn_pair(n_channels)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x + self.f(x))
@@ -164,10 +169,7 @@ class ResBlock(nn.Module):
 
 def plain_block(n_channels: int) -> nn.Sequential:
     """The same two convolutions and BatchNorms as `ResBlock`, without the skip connection."""
-    return nn.Sequential(
-        nn.Conv2d(n_channels, n_channels, 3, padding=1, bias=False), nn.BatchNorm2d(n_channels), nn.ReLU(),
-        nn.Conv2d(n_channels, n_channels, 3, padding=1, bias=False), nn.BatchNorm2d(n_channels), nn.ReLU(),
-    )
+    return nn.Sequential(*conv_bn_pair(n_channels), nn.ReLU())
 
 
 def deep_cnn(n_blocks: int, residual: bool, n_channels: int = 16, n_classes: int = 10) -> nn.Sequential:

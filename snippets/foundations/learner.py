@@ -156,24 +156,16 @@ class Learner:
 
 
 def _settings(opt: Optimizer) -> list[dict]:
-    """The optimiser's hyper-parameters as dicts to read and write: torch's param groups, or ours."""
+    """The optimiser's hyper-parameters as dicts to read and write: torch's param groups, or ours.
+
+    This site's optimisers keep `lr`, `momentum` and `betas` as plain attributes, so their
+    `vars()` is such a dict: writing a key sets the attribute.
+    """
     if hasattr(opt, "param_groups"):
         return opt.param_groups
     if not hasattr(opt, "lr"):
         raise TypeError(f"{type(opt).__name__} has no learning rate (`lr` or `param_groups`) to schedule")
-    return [_Attributes(opt)]
-
-
-class _Attributes(dict):
-    """A dict view of an optimiser's attributes: writing a key sets the attribute."""
-
-    def __init__(self, opt: object) -> None:
-        super().__init__({k: getattr(opt, k) for k in ("lr", "momentum", "betas") if hasattr(opt, k)})
-        self.opt = opt
-
-    def __setitem__(self, key: str, value: object) -> None:
-        super().__setitem__(key, value)
-        setattr(self.opt, key, value)
+    return [vars(opt)]
 
 
 def learning_rate(opt: Optimizer) -> float:
