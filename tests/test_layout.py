@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from mkdocs.utils.meta import get_data
 
 from tools import ROOT
 from tools.space import imported_names
@@ -34,6 +35,15 @@ def test_each_topic_follows_the_naming_rule(topic):
     assert package.is_file() or module.is_file(), f"no snippets/{topic}/ or snippets/{topic}.py"
     tests = [*(ROOT / "tests" / topic).glob("test_*.py"), *(ROOT / "tests").glob(f"test_{topic}*.py")]
     assert tests, f"no tests/{topic}/test_*.py or tests/test_{topic}*.py"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_notes_and_cheat_sheets_outrank_api_pages_in_search(topic):
+    """Front matter `search: boost:` above 1 (the API pages and notebooks keep Material's 1)."""
+    for page in (ROOT / "docs" / topic / "index.md", ROOT / "cheatsheet" / f"{topic}.md"):
+        _, meta = get_data(page.read_text())
+        boost = (meta.get("search") or {}).get("boost", 1)
+        assert boost > 1, f"{page.relative_to(ROOT)}: no search boost in its front matter (search: boost: 4)"
 
 
 def test_every_package_module_belongs_to_a_topic_or_a_shared_layer():

@@ -118,6 +118,8 @@ def note_text(name: str, title: str) -> str:
 title: {title}
 tags:
   - {name.replace("_", " ")}
+search:
+  boost: 4  # notes and cheat sheets rank above API pages and notebooks for the same words
 ---
 
 # {title}
@@ -159,6 +161,8 @@ def cheat_sheet_text(name: str, title: str) -> str:
 title: "Cheat sheet: {title}"
 tags:
   - {name.replace("_", " ")}
+search:
+  boost: 4  # notes and cheat sheets rank above API pages and notebooks for the same words
 ---
 
 # {title}
