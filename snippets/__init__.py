@@ -20,6 +20,8 @@ Shared by the topics (a topic never imports another topic):
     datasets: loaders for data that ships with the project's pinned packages (no network).
     results: a notebook's headline result in a fixed form (notebook support).
     textlog: plain-text training logs for fastai, so notebook outputs are stable (notebook support).
+    notebook: the one call a notebook makes first: plain-text logs, one thread, known warnings off
+        (notebook support).
 """
 
 __version__ = "0.1.0"

@@ -6,10 +6,14 @@ for one printed line per epoch, without the timing column (a timing differs on e
 
 It works through the learner's `logger`, which fastai's `Recorder` calls once per epoch with
 that epoch's values, and which fastai itself silences while validating or predicting.
+
+`PlainTextLog` does it for every new learner once it is in fastai's default callbacks, which is what
+`snippets.notebook.quiet_and_repeatable()` puts it there for.
 """
 
 from __future__ import annotations
 
+from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.learner import Learner
 
@@ -51,3 +55,10 @@ def plain_text_log(learn: Learner) -> Learner:
         learn.remove_cb(ProgressCallback)
     learn.logger = PlainTextLogger(learn)
     return learn
+
+
+class PlainTextLog(Callback):
+    """A default callback that applies `plain_text_log` to each new `Learner`."""
+
+    def after_create(self) -> None:
+        plain_text_log(self.learn)

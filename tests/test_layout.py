@@ -20,7 +20,7 @@ from tools.space import imported_names
 SITE_FOLDERS = {"api", "assets", "log", "overrides"}
 TOPICS = sorted(p.name for p in (ROOT / "docs").iterdir() if p.is_dir() and p.name not in SITE_FOLDERS)
 # Lower layers that every topic may import.
-SHARED = {"datasets", "results", "textlog"}
+SHARED = {"datasets", "notebook", "results", "textlog"}
 
 
 def test_the_topics_are_found():

@@ -35,6 +35,15 @@ def test_executed_top_to_bottom_without_errors(notebook):
     assert not errors
 
 
+def test_test_concerns_are_one_call_at_the_top(notebook):
+    """Progress bars, threads and warning filters are `quiet_and_repeatable()`'s job, made first, once."""
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    assert code[0].startswith("from snippets.notebook import quiet_and_repeatable\n\nquiet_and_repeatable()")
+    for source in code:
+        for concern in ("warnings.filterwarnings", "set_num_threads", "plain_text_log", "remove_cb(ProgressCallback"):
+            assert concern not in source, f"{concern} in a cell: quiet_and_repeatable() does it"
+
+
 def test_stored_in_normal_form(notebook):
     assert normalize(copy.deepcopy(notebook)) == notebook, "run `make notebooks` (it normalises them)"
 

@@ -1,0 +1,76 @@
+"""One call at the top of a notebook (and of a test run): quiet, repeatable output.
+
+A notebook here is re-executed in CI and its printed output compared with the stored one, so its
+output must not change from run to run, and must not be buried in notices. `quiet_and_repeatable()`
+does what that needs, and nothing a reader's own notebook would need:
+
+- fastai logs one plain-text line per epoch instead of drawing progress bars
+  (`snippets.textlog.PlainTextLog` replaces `ProgressCallback` in fastai's default callbacks);
+- torch uses one thread, so floating-point sums run in the same order and print the same digits;
+- the pinned libraries' known warnings (`KNOWN_WARNINGS`) are silenced. Call it before importing
+  fastai: some of them are raised while fastai is imported.
+
+The test configuration (`tests/harness.py`) makes the same call and gives pytest the same list.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+# Warnings raised inside the pinned libraries, not by this project's code: (message regex, category).
+KNOWN_WARNINGS: list[tuple[str, type[Warning]]] = [
+    # fastai 2.8.12 with torch 2.14 and pandas 3
+    ("`torch.jit.script` is deprecated", FutureWarning),
+    (".*mode.chained_assignment.*", Warning),
+    ("The given NumPy array is not writable", UserWarning),
+    ("__array__ implementation doesn't accept a copy keyword", DeprecationWarning),
+    ("numpy.core is deprecated", DeprecationWarning),  # fastai's Learner.load, lr_find
+    # fastai's Categorify maps a category seen only in validation rows to #na# through pandas, which
+    # pandas 3 deprecates (pandas is pinned; the mapping itself is what fastai intends).
+    ("Constructing a Categorical with a dtype and values containing non-null entries", Warning),
+    # gradio 6.31 with pandas 3
+    ("'future.no_silent_downcasting' is deprecated", Warning),
+    ("The copy keyword is deprecated", Warning),
+    # tqdm, imported by transformers, looks for Jupyter widgets
+    ("IProgress not found", Warning),
+]
+
+
+def quiet_and_repeatable(threads: int = 1) -> None:
+    """Plain-text fastai logs for every new `Learner`, `threads` torch threads, known warnings off.
+
+    Args:
+        threads: The number of threads torch may use.
+
+    Raises:
+        ValueError: if `threads` is less than 1.
+
+    Example:
+        >>> quiet_and_repeatable()
+        >>> import torch
+        >>> from fastai.data.core import DataLoaders
+        >>> from fastai.learner import Learner
+        >>> x = torch.linspace(-1, 1, 64)[:, None]
+        >>> data = list(zip(x, 2 * x))
+        >>> learn = Learner(DataLoaders.from_dsets(data, data, bs=16, device="cpu"), torch.nn.Linear(1, 1),
+        ...                 loss_func=torch.nn.MSELoss())
+        >>> learn.fit(1, lr=0.1)  # doctest: +ELLIPSIS
+             epoch  train_loss  valid_loss
+                 0      ...
+        >>> torch.get_num_threads()
+        1
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    for message, category in KNOWN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category)
+
+    import torch
+    from fastai.callback.progress import ProgressCallback
+    from fastai.learner import defaults
+
+    from snippets.textlog import PlainTextLog
+
+    torch.set_num_threads(threads)
+    defaults.callbacks = [cb for cb in defaults.callbacks if cb not in (ProgressCallback, PlainTextLog)]
+    defaults.callbacks.append(PlainTextLog)

@@ -1,0 +1,154 @@
+"""The test configuration that the pages' code and the package's tests run under (`-p tests.harness`).
+
+What a test run needs and a reader's notebook does not lives here, not in the recipes:
+
+- fastai logs one plain-text line per epoch instead of drawing progress bars, torch uses one thread,
+  and the pinned libraries' known warnings are silenced (`snippets.notebook.quiet_and_repeatable`,
+  the same call a notebook makes first; its warning list becomes pytest's `filterwarnings`);
+- pytest-markdown-docs reads the pages with `PageParser`, which finds fences inside content tabs,
+  admonitions and grids (indented four spaces), and runs an include fence (`--8<--`) with the
+  included code in place, the way pymdownx.snippets renders it on the site.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import markdown
+import pytest
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pytest_markdown_docs.plugin import parse_superfences_block_info
+
+from snippets.notebook import KNOWN_WARNINGS, quiet_and_repeatable
+from tools import ROOT
+
+INDENTED_FENCE = re.compile(r"^ {4}(`{3,})")
+
+
+@cache
+def snippets_config() -> dict:
+    """pymdownx.snippets' options, read from mkdocs.yml (one place for the site and the tests)."""
+    loader = type("Loader", (yaml.SafeLoader,), {})
+    loader.add_multi_constructor("", lambda loader, suffix, node: None)  # !ENV, !!python/name: not needed here
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), loader)  # a SafeLoader
+    for extension in config["markdown_extensions"]:
+        if isinstance(extension, dict) and "pymdownx.snippets" in extension:
+            options = dict(extension["pymdownx.snippets"])
+            options["base_path"] = [str(ROOT / p) for p in options.get("base_path", ["."])]
+            return options
+    raise LookupError("mkdocs.yml does not configure pymdownx.snippets")
+
+
+def expand_includes(code: str) -> str:
+    """`code` with each `--8<--` line replaced by what it includes, as the site shows it.
+
+    Example:
+        >>> code = expand_includes('--8<-- "snippets/collab.py:dot_product"')
+        >>> code.splitlines()[0]
+        'class DotProduct(nn.Module):'
+    """
+    if "--8<--" not in code:
+        return code
+    md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": snippets_config()})
+    return "\n".join(md.preprocessors["snippet"].run(code.splitlines())) + "\n"
+
+
+def unindent_fences(text: str) -> str:
+    """Move fences indented four spaces (in a tab, admonition or grid cell) to the margin, body included.
+
+    Example:
+        >>> print(unindent_fences('=== "Tab"\\n\\n    ```python\\n    def f():\\n        pass\\n    ```\\n'))
+        === "Tab"
+        <BLANKLINE>
+        ```python
+        def f():
+            pass
+        ```
+        <BLANKLINE>
+    """
+    lines, out, closing = text.splitlines(keepends=True), [], None
+    for line in lines:
+        if closing is None:
+            opening = INDENTED_FENCE.match(line)
+            if opening:
+                closing = opening.group(1)
+                line = line[4:]
+        else:
+            if line.strip() == closing:
+                closing = None
+            line = line[4:] if line.startswith("    ") else line.lstrip(" ")
+        out.append(line)
+    return "".join(out)
+
+
+class PageParser(MarkdownIt):
+    """CommonMark that sees indented fences and reads each include fence with the included code."""
+
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+
+    def parse(self, src: str, env: dict | None = None) -> list[Token]:
+        tokens = super().parse(unindent_fences(src), env)
+        for token in tokens:
+            if token.type == "fence":
+                token.meta["written"] = token.content  # as written on the page, before the includes
+                token.content = expand_includes(token.content)
+        return tokens
+
+
+@dataclass
+class Fence:
+    """A Python fence of a page: where it starts, its options, its code as written and as run."""
+
+    line: int
+    options: set[str]
+    written: str
+    code: str  # with the includes expanded
+
+    @property
+    def runs(self) -> bool:
+        return "notest" not in self.options
+
+    @property
+    def continues(self) -> bool:
+        return "continuation" in self.options
+
+
+def python_fences(page: Path) -> list[Fence]:
+    """Every fenced Python block of a page, in order, as the tests read it."""
+    fences = []
+    for token in PageParser().parse(page.read_text()):
+        info = parse_superfences_block_info(token.info) if token.type == "fence" else []
+        if info and info[0] in ("py", "python", "python3"):
+            fences.append(Fence(token.map[0] + 1, set(info[1:]), token.meta["written"], token.content))
+    return fences
+
+
+def recipe_chains(page: Path) -> list[Sequence[Fence]]:
+    """A page's recipes: each Python fence with the `continuation` fences after it, as they run."""
+    chains: list[list[Fence]] = []
+    for fence in python_fences(page):
+        if fence.continues and chains:
+            chains[-1].append(fence)
+        else:
+            chains.append([fence])
+    return chains
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-markdown-docs' own (plain CommonMark) answer
+def pytest_markdown_docs_markdown_it() -> MarkdownIt:
+    return PageParser()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    with warnings.catch_warnings():  # the filters pytest should keep are the ini lines below
+        quiet_and_repeatable(threads=1)
+    for message, category in KNOWN_WARNINGS:
+        config.addinivalue_line("filterwarnings", f"ignore:{message}:{category.__name__}")
