@@ -137,7 +137,24 @@ def time_site_build() -> float:
                        check=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         seconds = time.perf_counter() - start
         print_page_weights(Path(site))
+        print_browser_figures(Path(site))
         return seconds
+
+
+def print_browser_figures(site: Path) -> None:
+    """In Chromium at 1280 x 900: each cheat sheet's height in screens, and the search query set's hit rate."""
+    from tests.search_queries import QUERIES
+    from tools.browsercheck import VIEWPORT, chromium, search_misses, serve, sheet_layout
+
+    with serve(site) as base, chromium() as browser:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        for sheet in sorted((site / "cheatsheet").glob("*.html")):
+            screens, overflowing = sheet_layout(page, f"{base}cheatsheet/{sheet.name}")
+            print(f"cheat sheet {sheet.stem}: {screens:.2f} screens at 1280 x 900 (goal <= 2.5), "
+                  f"{len(overflowing)} code blocks scrolling sideways")
+        misses = search_misses(page, base, QUERIES)
+        print(f"search: {len(QUERIES) - len(misses)} of {len(QUERIES)} queries find their page in the first three "
+              f"(goal >= 95%); missed: {sorted(misses) or 'none'}")
 
 
 def print_page_weights(site: Path) -> None:

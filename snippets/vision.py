@@ -88,22 +88,26 @@ def efficientnet_splitter(model: nn.Module) -> list[list[nn.Parameter]]:
         >>> [sum(p.numel() for p in group) for group in groups]
         [15792, 684976, 2670240, 2562]
     """
+    # --8<-- [start:splitter]
     blocks = model._blocks
     groups = [
-        [model._conv_stem, model._bn0, *blocks[:3]],
+        [model._conv_stem, model._bn0, *blocks[:3]],  # edges
         [*blocks[3:11]],
         [*blocks[11:], model._conv_head, model._bn1],
-        [model._fc],
+        [model._fc],  # the new head
     ]
-    return [[p for module in group for p in module.parameters()] for group in groups]
+    return [[p for m in g for p in m.parameters()] for g in groups]
+    # --8<-- [end:splitter]
 
 
 def to_imagenet_batch(images: Sequence[np.ndarray] | np.ndarray, size: int = 224) -> Tensor:
     """Turn images (H x W grey or H x W x 3 colour; uint8 0-255 or float 0-1) into a normalised batch.
 
     Each image is resized to `size` x `size` (with antialiasing), grey images get three equal
-    channels, and the channels are normalised with ImageNet's mean and standard deviation, as
-    the pretrained network expects.
+    channels, and the channels are normalised with ImageNet's mean and standard deviation, the
+    convention of torchvision's and fastai's ImageNet models. (EfficientNet-Lite0's weights come
+    from TensorFlow, where it was trained on `(x - 127) / 128` per channel, a scale about twice as
+    wide; it still ranks the sample photos right, and fine-tuning adapts its BatchNorm layers.)
 
     Raises:
         ValueError: on a size below 1, an empty list, or an image that is not 2-D or 3-channel, is empty, has

@@ -15,9 +15,12 @@ from bs4 import BeautifulSoup
 from playwright.sync_api import Browser, Page
 
 from tests.search_queries import QUERIES
-from tools.browsercheck import RESULTS, VIEWPORT, chromium, page_path, search, search_misses, serve
+from tools import ROOT
+from tools.browsercheck import RESULTS, VIEWPORT, chromium, page_path, search, search_misses, serve, sheet_layout
 
 pytestmark = pytest.mark.slow
+CHEAT_SHEETS = sorted(p.stem for p in (ROOT / "cheatsheet").glob("*.md"))
+MAX_SCREENS = 2.5  # a cheat sheet's height at 1280 x 900
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +109,7 @@ def test_notebook_page_shows_an_image_output_and_a_download_link(page, base_url)
     cell = page.locator(".jp-CodeCell").first
     cell.hover()
     cell.locator("clipboard-copy").click()
-    assert page.evaluate("navigator.clipboard.readText()").startswith("import ")
+    assert page.evaluate("navigator.clipboard.readText()").startswith("from snippets.notebook import ")
 
 
 def test_code_block_has_a_copy_button_that_copies_the_code(page, base_url):
@@ -125,3 +128,11 @@ def test_search_works_from_the_file_system(page, site):
     """The offline plugin: open index.html from disk, no server, and search still answers."""
     page.goto((site / "index.html").as_uri())
     assert search(page, "entity embeddings", site.as_uri() + "/")[0] == "tabular/index.html"
+
+
+@pytest.mark.parametrize("sheet", CHEAT_SHEETS)
+def test_cheat_sheet_fits_two_and_a_half_screens_without_sideways_scrolling(page, base_url, sheet):
+    screens, overflowing = sheet_layout(page, f"{base_url}cheatsheet/{sheet}.html")
+    assert screens <= MAX_SCREENS, f"{sheet}: {screens:.2f} screens at 1280 x 900"
+    assert not overflowing, f"{sheet}: code blocks that scroll sideways at 1280 px, starting {overflowing}"
+    assert page.locator("article .grid.recipes > .card").count() >= 2, f"{sheet}: recipes not laid out as cards"

@@ -90,3 +90,20 @@ def search_misses(page: Page, base: str, queries: dict[str, set[str]], top: int 
         if not expected & set(found):
             misses[query] = found
     return misses
+
+
+def sheet_layout(page: Page, url: str) -> tuple[float, list[str]]:
+    """A page's height in screens of the viewport, and the code blocks that scroll sideways.
+
+    Returns:
+        `(screens, overflowing)`: the document's height divided by the viewport's; the first line of
+        each code block whose text is wider than its box (the reader would have to scroll it).
+    """
+    page.goto(url)
+    page.wait_for_load_state("load")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    overflowing = page.locator("article pre > code").evaluate_all(
+        "codes => codes.filter(c => c.scrollWidth > c.clientWidth + 1)"
+        ".map(c => c.innerText.split('\\n')[0])"
+    )
+    return height / page.viewport_size["height"], overflowing

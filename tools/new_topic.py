@@ -20,7 +20,7 @@ from pathlib import Path
 from tools import ROOT
 
 NAME = re.compile(r"[a-z][a-z0-9_]{1,30}")
-RESERVED = {"api", "assets", "log", "overrides", "datasets", "results", "textlog", "data"}
+RESERVED = {"api", "assets", "log", "overrides", "datasets", "notebook", "results", "textlog", "data"}
 
 
 def topic_files(name: str, root: Path = ROOT) -> dict[str, Path]:
@@ -163,11 +163,19 @@ tags:
   - {name.replace("_", " ")}
 search:
   boost: 4  # notes and cheat sheets rank above API pages and notebooks for the same words
+hide:
+  - navigation
+  - toc
 ---
 
 # {title}
 
-Recipes from [`snippets.{name}`][snippets.{name}]. The story: [the note](../{name}/index.md).
+Each recipe pastes into a fresh notebook: the public stack, with `snippets.datasets` standing for
+your data. The story: [the note](../{name}/index.md); the helpers: [`snippets.{name}`][snippets.{name}].
+
+<div class="grid recipes" markdown>
+
+<div class="card" markdown>
 
 ## Measure the baseline first
 
@@ -178,9 +186,30 @@ from sklearn.dummy import DummyClassifier
 from snippets.datasets import load_digits
 
 split = load_digits()
-baseline = DummyClassifier(strategy="most_frequent").fit(split.x_train, split.y_train)
-print(f"baseline valid accuracy {{baseline.score(split.x_valid, split.y_valid):.3f}}")
+baseline = DummyClassifier(strategy="most_frequent")
+baseline.fit(split.x_train, split.y_train)
+base = baseline.score(split.x_valid, split.y_valid)
 ```
+
+</div>
+
+<div class="card" markdown>
+
+## Then beat it
+
+A linear model on the same split, scored the same way.
+
+``` {{.python continuation}}
+from sklearn.linear_model import LogisticRegression
+
+model = LogisticRegression(max_iter=1000)
+model.fit(split.x_train, split.y_train)
+assert model.score(split.x_valid, split.y_valid) > base
+```
+
+</div>
+
+</div>
 '''
 
 
@@ -194,6 +223,9 @@ def notebook(name: str, title: str):
             f"digits data set. Code: [`snippets.{name}`](../api/snippets/{name}.html)."
         ),
         new_code_cell(
+            "from snippets.notebook import quiet_and_repeatable\n\n"
+            "quiet_and_repeatable()  # plain-text training logs, one thread, known warnings off: "
+            "same output every run\n\n"
             "import time\n\n"
             "from snippets.datasets import load_digits\n"
             f"from snippets.{name} import majority_baseline\n\n"
