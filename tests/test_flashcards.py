@@ -58,6 +58,44 @@ def test_an_empty_or_repeated_deck_is_refused():
         build_deck([q, q])
 
 
-def test_card_ids_stay_the_same_between_exports():
-    q = Question("Why?", "Because.", "docs/x/index.md", "x")
-    assert build_deck([q]).notes[0].guid == build_deck([q]).notes[0].guid
+def _guid(question: str, answer: str, source: str = "docs/x/index.md") -> str:
+    return build_deck([Question(question, answer, source, "x")]).notes[0].guid
+
+
+def test_a_card_keeps_its_id_when_only_its_answer_is_edited():
+    """Re-importing a deck with a corrected answer must update the card in Anki, not add a second one."""
+    assert _guid("Why?", "Because.") == _guid("Why?", "Because the gradient is zero almost everywhere.")
+
+
+def test_a_card_gets_a_new_id_when_its_question_or_note_changes():
+    """A different question is a different card, and so is the same question asked in another note."""
+    assert _guid("Why?", "Because.") != _guid("Why not?", "Because.")
+    assert _guid("Why?", "Because.") != _guid("Why?", "Because.", source="docs/y/index.md")
+
+
+def test_each_answer_ends_where_the_next_question_or_text_begins():
+    """An answer is its indented block only: blank lines inside it are kept, the next question is not."""
+    note = (
+        "## Check yourself\n"
+        "\n"
+        '??? question "What is a tensor?"\n'
+        "\n"
+        "    An array of numbers\n"
+        "    with a shape.\n"
+        "\n"
+        "    It can live on a GPU.\n"
+        "\n"
+        '??? question "Why shuffle the training set?"\n'
+        "\n"
+        "    So that each batch is a different mix.\n"
+        "\n"
+        "Text after the questions, not part of any answer.\n"
+        "\n"
+        "    An indented line after that text.\n"
+    )
+    questions = read_questions(note, "docs/x/index.md", "x")
+    assert [(q.question, q.answer) for q in questions] == [
+        ("What is a tensor?", "An array of numbers\nwith a shape.\n\nIt can live on a GPU."),
+        ("Why shuffle the training set?", "So that each batch is a different mix."),
+    ]
+    assert {(q.source, q.topic) for q in questions} == {("docs/x/index.md", "x")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -9,6 +10,7 @@ import re
 import nbformat
 import pytest
 
+from snippets.results import parse_result
 from tools import ROOT
 from tools.nbnormalize import normalize
 
@@ -48,10 +50,59 @@ def test_stored_in_normal_form(notebook):
     assert normalize(copy.deepcopy(notebook)) == notebook, "run `make notebooks` (it normalises them)"
 
 
-def test_ends_by_asserting_its_result(notebook):
+# A notebook's final threshold sits at most this far from the headline value it stores, on the
+# metric's own scale (accuracy, MSE, Pearson's r): a result re-recorded worse than that fails.
+MAX_SLACK = 0.05
+
+
+def headline_thresholds(source: str) -> tuple[ast.expr, list[tuple[str, float]]]:
+    """The expression a cell passes to `Result(value=...)`, and each `assert <it> <op> <threshold>`.
+
+    A threshold is a number, or arithmetic on numbers and on names the cell assigns numbers to
+    (`REFERENCE_MSE - 0.015`).
+
+    Example:
+        >>> value, checks = headline_thresholds("best = 1\\nprint(Result(value=acc[best]))\\nassert acc[best] >= 0.9")
+        >>> ast.unparse(value), checks
+        ('acc[best]', [('>=', 0.9)])
+    """
+    tree = ast.parse(source)
+    values = [k.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and getattr(node.func, "id", None) == "Result" for k in node.keywords if k.arg == "value"]
+    assert len(values) == 1, "the last cell should print one Result(..., value=...)"
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets if isinstance(target, ast.Name)
+    }
+    operators = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}
+    checks = []
+    for node in tree.body:
+        test = node.test if isinstance(node, ast.Assert) else None
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in operators):
+            continue
+        if ast.dump(test.left) != ast.dump(values[0]):
+            continue
+        names = {n.id for n in ast.walk(test.comparators[0]) if isinstance(n, ast.Name)}
+        if names <= constants.keys():
+            threshold = eval(compile(ast.Expression(test.comparators[0]), "threshold", "eval"), {}, constants)
+            checks.append((operators[type(test.ops[0])], float(threshold)))
+    return values[0], checks
+
+
+def test_ends_by_asserting_its_headline_value_near_what_it_stores(notebook):
+    """The last cell asserts the value it prints in its `Result` against a fixed threshold close to it."""
     last = [c for c in notebook.cells if c.cell_type == "code"][-1]
-    assert "assert " in last.source
     assert last.outputs, "the last cell should print the metric, dataset and training time"
+    stored = parse_result("".join(o.get("text", "") for o in last.outputs)).value
+    value, checks = headline_thresholds(last.source)
+    assert checks, f"no `assert {ast.unparse(value)} <op> <number>` in the last cell"
+    for op, threshold in checks:
+        assert abs(stored - threshold) <= MAX_SLACK, (
+            f"assert {ast.unparse(value)} {op} {threshold}: the stored value is {stored:.4f}; "
+            f"a threshold more than {MAX_SLACK} away lets a worse re-recorded result pass"
+        )
 
 
 # Things that must never be committed in a notebook's outputs or source.

@@ -283,9 +283,8 @@ def test_site_browses_from_the_file_system(site):
 
 
 def test_results_page_is_generated_from_every_notebooks_printed_result(site):
+    """One row per notebook, each cell as the notebook's last code cell printed it (the text, not a re-parse)."""
     from bs4 import BeautifulSoup
-
-    from snippets.results import parse_result
 
     rows = BeautifulSoup((site / "results.html").read_text(), "html.parser").select("article table tbody tr")
     assert len(rows) == len(NOTEBOOKS)
@@ -293,10 +292,61 @@ def test_results_page_is_generated_from_every_notebooks_printed_result(site):
     for path in NOTEBOOKS:
         last = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"][-1]
         printed = "".join("".join(o.get("text", "")) for o in last["outputs"])
-        result = parse_result(printed)
         row = by_link[path.relative_to(ROOT / "docs").with_suffix(".html").as_posix()]
-        assert row[1:5] == [result.model, result.dataset, result.metric, f"{result.value:.4f}"]
-        assert row[5] == (result.reference or "") and row[6] == f"{result.seconds:.1f} s"
+        block = (f"result\n  model: {row[1]}\n  dataset: {row[2]}\n  metric: {row[3]}\n  value: {row[4]}\n"
+                 f"  reference: {row[5] or 'none'}\n  training time: {row[6]}")
+        assert block in printed, f"{path.name}: the results page shows {row}"
+
+
+def _tiny_notebook(path: Path, cells: list[tuple[str, str, list[str]]]) -> None:
+    """Write a notebook of (cell type, source, printed outputs) cells, as Jupyter stores them."""
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
+    for kind, source, printed in cells:
+        cell = {"cell_type": kind, "metadata": {}, "source": source}
+        if kind == "code":
+            cell["execution_count"] = 1
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text} for text in printed]
+        notebook["cells"].append(cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook))
+
+
+def test_results_rows_hold_each_notebooks_last_printed_result(tmp_path, monkeypatch):
+    """tools/hooks/results_page.py on two tiny notebooks: the table, written out by hand."""
+    from tools.hooks.results_page import results_markdown
+
+    listed = Path.rglob  # the file system may list files in any order: here, the reverse of the expected one
+    monkeypatch.setattr(Path, "rglob", lambda folder, pattern: sorted(listed(folder, pattern), reverse=True))
+
+    docs = tmp_path / "docs"
+    earlier = ("result\n  model: not this one\n  dataset: d\n  metric: m\n  value: 0.1\n  reference: none\n"
+               "  training time: 9.9 s\n")
+    _tiny_notebook(docs / "zz" / "ratings.ipynb", [
+        ("markdown", "Intro text before the title.\n\n## Not the title", []),
+        ("markdown", "# Ratings | dot product\n\n# A later heading", []),
+        ("code", "print(first)", [earlier]),
+        ("code", "print(result)", ["epoch 0 loss 0.9\n", "result\n  model: dot | bias\n  dataset: MovieLens\n"
+                                   "  metric: valid MSE\n  value: 0.8233\n  reference: 0.849 (the course)\n"
+                                   "  training time: 12.5 s\n"]),
+    ])
+    _tiny_notebook(docs / "aa" / "digits.ipynb", [
+        ("markdown", "# Digits", []),
+        ("code", "print(result)", ["result\n  model: MLP\n  dataset: sklearn digits\n  metric: valid accuracy\n"
+                                   "  value: 0.9694\n  reference: none\n  training time: 0.3 s\n"]),
+    ])
+    _tiny_notebook(docs / "aa" / ".ipynb_checkpoints" / "digits-checkpoint.ipynb", [
+        ("markdown", "# An autosaved copy", []),
+        ("code", "", [earlier]),
+    ])
+    page = results_markdown(docs)
+    assert page.startswith("---\ntitle: Results\n")
+    assert page[page.index("| notebook |"):] == (
+        "| notebook | model | dataset | metric | value | reference | training time |\n"
+        "| --- | --- | --- | --- | ---: | --- | ---: |\n"
+        "| [Digits](aa/digits.ipynb) | MLP | sklearn digits | valid accuracy | 0.9694 |  | 0.3 s |\n"
+        "| [Ratings \\| dot product](zz/ratings.ipynb) | dot \\| bias | MovieLens | valid MSE | 0.8233 "
+        "| 0.849 (the course) | 12.5 s |\n"
+    )
 
 
 def test_a_notebook_without_a_result_fails_the_build_and_is_named(project_copy, tmp_path):

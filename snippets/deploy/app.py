@@ -27,7 +27,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; set
 import gradio as gr
 
 MAX_PIXELS = 25_000_000  # 25 megapixels (a 5,000 x 5,000 image): larger uploads are refused before decoding
-MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB
+MAX_FILE_BYTES = 20_000_000  # 20 MB
 CONCURRENCY = 2  # requests computed at once (one per CPU core); the rest wait in the queue
 QUEUE_SIZE = 64  # requests allowed to wait; more get "queue full" at once instead of waiting forever
 
@@ -63,7 +63,8 @@ def prepare_digit(path: str | Path | None, meta: dict[str, Any]) -> torch.Tensor
     if not path.is_file():
         raise BadImage("The upload did not arrive: try again.")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise BadImage(f"The file is {path.stat().st_size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB.")
+        raise BadImage(f"The file is {path.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB "
+                       f"({MAX_FILE_BYTES:,} bytes).")
     try:
         with Image.open(path) as image:
             width, height = image.size  # read from the header: nothing decoded yet

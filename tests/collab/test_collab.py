@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 import torch
@@ -85,18 +87,48 @@ def test_bias_baseline_beats_global_mean(ratings):
 
 
 def test_bias_baseline_shrinks_rare_items():
+    """Film 11 has one rating, film 10 three; `reg_item=5` counts as five more ratings at the mean.
+
+    mean = (4 + 4 + 4 + 5) / 4 = 4.25, so the residuals are -0.25, -0.25, -0.25 and 0.75.
+    Raw biases: film 10 -0.75 / 3 = -0.25, film 11 0.75 / 1 = 0.75.
+    Shrunk: film 10 -0.75 / (3 + 5) = -0.09375, film 11 0.75 / (1 + 5) = 0.125.
+    """
     train = pd.DataFrame({"user": [1, 2, 3, 1], "movie": [10, 10, 10, 11], "rating": [4.0, 4.0, 4.0, 5.0]})
     shrunk = BiasBaseline(reg_item=5, reg_user=0).fit(train)
     raw = BiasBaseline(reg_item=0, reg_user=0).fit(train)
-    assert abs(shrunk.item_bias[11]) < abs(raw.item_bias[11])
+    assert raw.item_bias.to_dict() == pytest.approx({10: -0.25, 11: 0.75})
+    assert shrunk.item_bias.to_dict() == pytest.approx({10: -0.09375, 11: 0.125})
 
 
-def test_bias_baseline_unknown_ids(ratings):
-    model = BiasBaseline().fit(ratings)
-    new = pd.DataFrame({"user": [999], "movie": [0]})
+@pytest.fixture
+def four_ratings() -> pd.DataFrame:
+    """Users 1 and 2 rate film 10 at 5 and 4; users 1 and 3 rate film 11 at 2 and 1."""
+    return pd.DataFrame({"user": [1, 2, 1, 3], "movie": [10, 10, 11, 11], "rating": [5.0, 4.0, 2.0, 1.0]})
+
+
+def test_bias_baseline_biases_by_hand(four_ratings):
+    """Item biases first, then user biases on what the item biases leave, each shrunk by its own `reg`.
+
+    mean = (5 + 4 + 2 + 1) / 4 = 3; residuals 2, 1, -1, -2.
+    Items (reg_item=1): film 10 (2 + 1) / (2 + 1) = 1, film 11 (-1 - 2) / (2 + 1) = -1.
+    Left after the item biases: 2 - 1 = 1, 1 - 1 = 0, -1 + 1 = 0, -2 + 1 = -1.
+    Users (reg_user=2): user 1 (1 + 0) / (2 + 2) = 0.25, user 2 0 / (1 + 2) = 0, user 3 -1 / (1 + 2) = -1/3.
+    """
+    model = BiasBaseline(reg_item=1, reg_user=2).fit(four_ratings)
+    assert model.mean == pytest.approx(3.0)
+    assert model.item_bias.to_dict() == pytest.approx({10: 1.0, 11: -1.0})
+    assert model.user_bias.to_dict() == pytest.approx({1: 0.25, 2: 0.0, 3: -1 / 3})
+    pairs = pd.DataFrame({"user": [3, 2, 1], "movie": [10, 11, 10]})
+    assert model.predict(pairs).tolist() == pytest.approx([3 - 1 / 3 + 1, 3 + 0 - 1, 3 + 0.25 + 1])
+
+
+def test_bias_baseline_unknown_ids(four_ratings):
+    model = BiasBaseline(reg_item=1, reg_user=2).fit(four_ratings)  # the biases worked out in the test above
+    new = pd.DataFrame({"user": [999, 1], "movie": [11, 99]})
     with pytest.raises(ValueError, match=r"unknown user id\(s\) \[999\]"):
         model.predict(new)
-    assert model.predict(new, unknown="zero").iloc[0] == pytest.approx(model.mean + model.item_bias[0])
+    # a new user gets a bias of 0: mean 3 + film 11's -1; so does a new film: mean 3 + user 1's 0.25
+    assert model.predict(new, unknown="zero").tolist() == pytest.approx([2.0, 3.25])
     with pytest.raises(ValueError, match="unknown must be 'error' or 'zero'"):
         model.predict(new, unknown="ignore")
 
@@ -119,13 +151,36 @@ def test_bad_ratings_tables(frame, message):
 
 
 def test_collab_dataloaders_fixed_split(ratings):
-    first = collab_dataloaders(ratings, item="movie", bs=64)
-    second = collab_dataloaders(ratings, item="movie", bs=64)
-    assert len(first.valid_ds) == 600
-    assert first.valid_ds.items.index.equals(second.valid_ds.items.index)
+    """The validation rows are fastai's `RandomSplitter`: the first 20% of `torch.randperm` under the seed."""
+    valid_rows = {}
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        expected = set(torch.randperm(3000)[:600].tolist())
+        dls = collab_dataloaders(ratings, item="movie", bs=64, seed=seed)
+        valid_rows[seed] = set(dls.valid_ds.items.index)
+        assert valid_rows[seed] == expected
+        assert set(dls.train_ds.items.index) == set(range(3000)) - expected
+    assert valid_rows[1] != valid_rows[2]  # another seed, another split
+    torch.manual_seed(0)  # the split must not depend on the global random state
+    again = collab_dataloaders(ratings, item="movie", bs=64, seed=1)
+    assert set(again.valid_ds.items.index) == valid_rows[1]
 
 
 def test_rmse_errors():
     assert rmse([1.0, 2.0], [1.0, 2.0]) == 0.0
     with pytest.raises(ValueError, match="same shape"):
         rmse([1.0], [1.0, 2.0])
+
+
+def test_dot_product_adds_both_biases_to_the_dot_product_by_hand():
+    """Two users, two items, two factors, set by hand: user 1 rates item 0 as
+    sigmoid(1*3 + 2*(-1) + 0.5 - 1) * 5.5 = sigmoid(0.5) * 5.5."""
+    model = DotProduct(n_users=2, n_items=2, n_factors=2, y_range=(0, 5.5))
+    with torch.no_grad():
+        model.user_factors.copy_(torch.tensor([[0.0, 0.0], [1.0, 2.0]]))
+        model.item_factors.copy_(torch.tensor([[3.0, -1.0], [0.0, 0.0]]))
+        model.user_bias.copy_(torch.tensor([0.0, 0.5]))
+        model.item_bias.copy_(torch.tensor([-1.0, 2.0]))
+        out = model(torch.tensor([[1, 0], [0, 1]]))
+    by_hand = [5.5 / (1 + math.exp(-0.5)), 5.5 / (1 + math.exp(-2.0))]  # user 0, item 1: 0 + 0 + 2
+    assert out.tolist() == pytest.approx(by_hand, rel=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import socket
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch import nn
 
 from snippets.deploy.app import BadImage, build_app, examples_in, prepare_digit
 from snippets.deploy.digits_model import export_digits_model, train_digits_model, write_examples
@@ -24,10 +26,16 @@ META = {"architecture": "simple_cnn", "arguments": {"n_classes": 10}, "classes":
 
 
 @pytest.fixture(scope="module")
-def model_folder(tmp_path_factory) -> Path:
+def trained(tmp_path_factory) -> tuple[nn.Module, Path]:
+    """The trained model, and the folder it was exported to."""
     learn, accuracy = train_digits_model(epochs=3)
     assert accuracy > 0.9
-    return export_digits_model(learn, tmp_path_factory.mktemp("model"))
+    return learn.model, export_digits_model(learn, tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def model_folder(trained) -> Path:
+    return trained[1]
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +58,20 @@ def client(model_folder, examples):
         app.close()
 
 
-def test_export_round_trip_gives_the_same_predictions(model_folder):
-    model, meta = load_model(model_folder)
-    assert meta["classes"] == list("0123456789")
-    again, _ = load_model(model_folder)
-    x = torch.randn(4, 1, 28, 28)
-    torch.testing.assert_close(model(x), again(x))
+def test_export_round_trip_gives_the_trained_weights_and_predictions(trained, examples):
+    """The loaded model is the one that was trained: the same tensors, the same outputs, the right digits."""
+    trained_model, folder = trained
+    model, meta = load_model(folder)
     assert not model.training
+    assert meta["classes"] == list("0123456789") and meta["input_size"] == [28, 28]
+    assert (meta["mean"], meta["std"]) == (0.1307, 0.3081)  # MNIST's published pixel statistics
+    expected = {name: tensor.cpu() for name, tensor in trained_model.state_dict().items()}
+    torch.testing.assert_close(dict(model.state_dict()), expected, rtol=0, atol=0)  # every tensor, by name
+    x = torch.cat([prepare_digit(path, meta) for path in examples])  # digit_0.png ... digit_3.png
+    with torch.no_grad():
+        logits = model(x)
+        torch.testing.assert_close(logits, copy.deepcopy(trained_model).cpu().eval()(x), rtol=0, atol=0)
+    assert logits.argmax(dim=1).tolist() == [0, 1, 2, 3]
 
 
 def test_load_refuses_missing_or_broken_files(tmp_path):
@@ -133,6 +148,29 @@ def _bad_files(folder: Path, example: str) -> dict[str, tuple[Path | None, str]]
         "blank": (folder / "blank.png", "The image is blank"),
         "huge": (folder / "huge.png", "6000 x 6000 pixels; the limit is 25 megapixels"),
     }
+
+
+def test_an_image_of_25_megapixels_is_read_and_one_pixel_more_is_refused(tmp_path):
+    """One row of pixels: a small file, and nothing to decode for the refused one (the header says its size)."""
+    at_limit = Image.new("1", (25_000_000, 1), 1)
+    at_limit.paste(0, (1000, 0, 1010, 1))  # a short dark stroke, so the image is not blank
+    assert prepare_digit(_save(tmp_path, "at.png", at_limit), META).shape == (1, 1, 28, 28)
+    over = _save(tmp_path, "over.png", Image.new("1", (25_000_001, 1), 1))
+    with pytest.raises(BadImage, match=r"^The image is 25000001 x 1 pixels; the limit is 25 megapixels\.$"):
+        prepare_digit(over, META)
+
+
+def test_a_file_of_20_mb_is_read_and_one_byte_more_is_refused(tmp_path):
+    """A small PNG padded with zeros after its end (a sparse file): readers stop at the PNG's last chunk."""
+    limit = 20_000_000  # 20 MB, as the page says
+    path = _save(tmp_path, "padded.png", _digit_canvas())
+    with path.open("r+b") as file:
+        file.truncate(limit)
+    assert prepare_digit(path, META).shape == (1, 1, 28, 28)
+    with path.open("r+b") as file:
+        file.truncate(limit + 1)
+    with pytest.raises(BadImage, match=r"^The file is 20,000,001 bytes; the limit is 20 MB \(20,000,000 bytes\)\.$"):
+        prepare_digit(path, META)
 
 
 @pytest.mark.parametrize("kind", ["no file", "not an image", "corrupt", "blank", "huge"])

@@ -1,6 +1,8 @@
-"""Losses and the accuracy metric, checked against PyTorch's own."""
+"""Losses and the accuracy metric, checked by hand on tiny inputs and against PyTorch's own."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import torch
@@ -15,8 +17,40 @@ def test_log_softmax_matches_torch(generator):
 
 
 def test_log_softmax_is_stable_for_huge_scores():
+    """exp(1e4) overflows, but the answer is plain: log(1 + exp(-1e4)) is 0 in float32.
+
+    Row [1e4, 0]: the top score gets log-probability 0, the other 0 - 1e4.
+    Row [-1e4, 1e4]: the top score gets 0, the other -1e4 - 1e4 = -2e4.
+    """
     out = log_softmax(torch.tensor([[1e4, 0.0], [-1e4, 1e4]]))
-    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out, torch.tensor([[0.0, -1e4], [-2e4, 0.0]]))
+
+
+def test_log_softmax_by_hand():
+    """Each row's log-probabilities are x_i - log(sum_j exp(x_j)); adding a constant to a row changes nothing."""
+    rows = [[0.0, 1.0, 2.0], [3.0, 3.0, 3.0]]
+    expected = [[x - math.log(sum(math.exp(v) for v in row)) for x in row] for row in rows]
+    # the second row is uniform: log(1/3) each
+    assert expected[1] == pytest.approx([-math.log(3)] * 3)
+    torch.testing.assert_close(log_softmax(torch.tensor(rows)), torch.tensor(expected))
+    torch.testing.assert_close(log_softmax(torch.tensor(rows) + 100.0), torch.tensor(expected))
+
+
+def test_cross_entropy_by_hand():
+    """Minus the log-probability of the right class, averaged over the rows.
+
+    Row 0, scores [0, 1, 2], class 2: -log(e^2 / (1 + e + e^2)).
+    Row 1, scores [1, -1, 0], class 1: -log(e^-1 / (e + e^-1 + 1)).
+    """
+    logits = torch.tensor([[0.0, 1.0, 2.0], [1.0, -1.0, 0.0]])
+    row0 = -math.log(math.exp(2) / (1 + math.exp(1) + math.exp(2)))
+    row1 = -math.log(math.exp(-1) / (math.exp(1) + math.exp(-1) + 1))
+    assert cross_entropy(logits, torch.tensor([2, 1])).item() == pytest.approx((row0 + row1) / 2, rel=1e-6)
+
+
+def test_mse_by_hand():
+    # errors 1, -2, 0, 3: squares 1, 4, 0, 9, mean 14 / 4
+    assert mse(torch.tensor([1.0, 0.0, 5.0, 3.0]), torch.tensor([0.0, 2.0, 5.0, 0.0])).item() == 3.5
 
 
 def test_cross_entropy_matches_torch(generator):

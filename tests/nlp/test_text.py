@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
+from fastai.text.all import AWD_LSTM, awd_lstm_clas_config, get_text_classifier
 
 from snippets.datasets import load_phrase_pairs, load_rotten_tomatoes
 from snippets.nlp.embeddings import BagOfEmbeddings, nearest_words, padded_token_ids
@@ -63,6 +64,23 @@ def test_text_dataloaders_keep_all_validation_rows(reviews):
     assert dls.vocab[0][:2] == ["xxunk", "xxpad"]
 
 
+def test_text_dataloaders_draw_the_training_rows_with_the_seed():
+    """Eight training rows and four validation rows; `n_train=3` keeps the 3 rows pandas draws with `seed`."""
+    df = pd.DataFrame({
+        "text": [f"Review number {i}" for i in range(12)], "label": ["a", "b"] * 6,
+        "is_valid": [False] * 8 + [True] * 4, "id": range(12),
+    })
+    drawn = {}
+    for seed in (1, 2):
+        dls = text_dataloaders(df, n_train=3, bs=2, seed=seed)
+        drawn[seed] = list(dls.train_ds.items.id)
+        assert drawn[seed] == list(df.iloc[:8].sample(n=3, random_state=seed).id)
+        assert list(dls.valid_ds.items.id) == [8, 9, 10, 11]  # every validation row, whatever the seed
+    assert drawn[1] != drawn[2]
+    first = dls.valid_ds.items.iloc[0]  # "Review number 8", tokenised: xxbos starts a text, xxmaj marks a capital
+    assert list(first.text) == ["xxbos", "xxmaj", "review", "number", "8"]
+
+
 def test_text_dataloaders_bad_tables(reviews):
     with pytest.raises(ValueError, match="the table has no column 'label'"):
         text_dataloaders(reviews.drop(columns="label"))
@@ -74,8 +92,26 @@ def test_text_dataloaders_bad_tables(reviews):
         text_dataloaders(reviews[~reviews.is_valid].head(50))
 
 
-def test_small_config_and_bad_sizes():
-    assert small_awd_lstm_config(emb_sz=50)["emb_sz"] == 50
+def test_small_config_builds_the_sizes_asked_for():
+    """fastai's classifier built from the config has the sizes asked for, and fastai's dropouts.
+
+    Embeddings of `emb_sz`; `n_layers` LSTMs of `n_hid`, the last one back to `emb_sz`; a head that reads
+    3 * `emb_sz` numbers (the last, max and mean of the outputs).
+    """
+    config = small_awd_lstm_config(emb_sz=50, n_hid=64, n_layers=3)
+    model = get_text_classifier(AWD_LSTM, vocab_sz=7, n_class=2, config=config)
+    encoder = model[0].module
+    assert tuple(encoder.encoder.weight.shape) == (7, 50)
+    assert [(rnn.module.input_size, rnn.module.hidden_size) for rnn in encoder.rnns] == [(50, 64), (64, 64), (64, 50)]
+    assert next(m for m in model[1].modules() if isinstance(m, torch.nn.Linear)).in_features == 150
+    sizes = ("emb_sz", "n_hid", "n_layers")
+    assert {k: v for k, v in config.items() if k not in sizes} == {
+        k: v for k, v in awd_lstm_clas_config.items() if k not in sizes
+    }  # every other setting (dropouts, padding token) is fastai's
+    assert (awd_lstm_clas_config["emb_sz"], awd_lstm_clas_config["n_layers"]) == (400, 3)  # and left alone
+
+
+def test_small_config_bad_sizes():
     with pytest.raises(ValueError, match="sizes must be at least 1"):
         small_awd_lstm_config(n_layers=0)
 

@@ -43,10 +43,20 @@ def test_tabular_pandas_keeps_units_without_normalize(table):
     assert to.train.xs["size"].mean() == pytest.approx(10, abs=0.5)
 
 
-def test_same_seed_same_split(table):
-    a = tabular_pandas(table, "price", classification=False, seed=1)
-    b = tabular_pandas(table, "price", classification=False, seed=1)
-    assert a.valid.xs.index.equals(b.valid.xs.index)
+def test_split_follows_the_seed(table):
+    """The validation rows are fastai's `RandomSplitter`: the first 20% of `torch.randperm` under the seed."""
+    valid_rows = {}
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        expected = set(torch.randperm(400)[:80].tolist())
+        to = tabular_pandas(table, "price", classification=False, seed=seed)
+        valid_rows[seed] = set(to.valid.xs.index)
+        assert valid_rows[seed] == expected
+        assert set(to.train.xs.index) == set(range(400)) - expected
+    assert valid_rows[1] != valid_rows[2]  # another seed, another split
+    torch.manual_seed(0)  # the split must not depend on the global random state
+    again = tabular_pandas(table, "price", classification=False, seed=1)
+    assert set(again.valid.xs.index) == valid_rows[1]
 
 
 @pytest.mark.parametrize(
@@ -108,3 +118,28 @@ def test_more_trees_help_then_plateau(table):
     expected = float(np.abs(forest.predict(to.valid.xs) - to.valid.y.to_numpy()).mean())
     assert curve[-1] == pytest.approx(expected)
     assert list(feature_importance(forest, xs.columns).index[:2]) == ["colour", "size"]
+
+
+def test_gaps_are_filled_with_the_median_of_the_training_rows_only():
+    """Ten rows; the validation rows hold huge values that a fill computed over all rows would use.
+
+    Column `a` has a gap in a training row (fastai's FillMissing), column `b` only in a validation
+    row (filled before fastai sees it); both get the median of the *training* rows' values.
+    """
+    df = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) * 2, "y": [0, 1] * 5})
+    probe = tabular_pandas(df, "y", valid_pct=0.3, seed=0, normalize=False)
+    train, valid = list(probe.train.xs.index), list(probe.valid.xs.index)
+    df.loc[valid, ["a", "b"]] = 1000.0  # a leak from validation rows would move the medians
+    df.loc[train[0], "a"] = np.nan
+    df.loc[valid[0], "b"] = np.nan
+    by_hand_a = float(np.median([df.loc[i, "a"] for i in train[1:]]))  # the gap itself does not count
+    by_hand_b = float(np.median([df.loc[i, "b"] for i in train]))
+
+    to = tabular_pandas(df, "y", valid_pct=0.3, seed=0, normalize=False)
+
+    assert [list(to.train.xs.index), list(to.valid.xs.index)] == [train, valid]
+    filled = pd.concat([to.train.xs, to.valid.xs]).sort_index()
+    assert filled.loc[train[0], "a"] == by_hand_a and filled.loc[train[0], "a_na"] == 2  # 2: "was missing"
+    assert filled.loc[valid[0], "b"] == by_hand_b
+    untouched = [i for i in range(10) if i not in (train[0], valid[0])]
+    assert np.array_equal(filled.loc[untouched, ["a", "b"]].to_numpy(), df.loc[untouched, ["a", "b"]].to_numpy())
