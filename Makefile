@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help venv serve build test lint notebooks determinism bench bench-ci clean model app space space-copy flashcards requirements topic publish
+.PHONY: help venv serve build test lint notebooks determinism bench bench-ci mutation clean model app space space-copy flashcards requirements topic publish
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
@@ -28,6 +28,7 @@ help:
 	@echo "make determinism  run every notebook twice and compare the text outputs (make test does one)"
 	@echo "make bench      print benchmark figures (includes a load test of the web app)"
 	@echo "make bench-ci   time CI on a fresh clone: set-up, then make test (budget 15 min)"
+	@echo "make mutation   mutation testing of the teaching code (mutmut, fast tests only): prints the share killed"
 	@echo "make model      train the digit classifier and export it to models/digits (safetensors + JSON)"
 	@echo "make app        serve the web app on http://127.0.0.1:7860 (runs make model first if needed)"
 	@echo "make space      assemble build/space/: the files to upload to a Hugging Face Space"
@@ -89,6 +90,15 @@ flashcards: $(STAMP)
 
 bench-ci:
 	python3 bench/fresh_clone.py
+
+# Mutation testing (a benchmark, not part of make test): mutmut changes the teaching code one small
+# edit at a time (pyproject.toml's [tool.mutmut] says which modules and which tests) and reruns the
+# tests that cover the changed function; a mutant the tests do not notice "survived".
+mutation: $(STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 > /dev/null
+	$(VENV)/bin/mutmut export-cicd-stats > /dev/null
+	$(PY) -m tools.mutation_score
 
 determinism: $(STAMP)
 	$(PY) -m tools.determinism $(NOTEBOOKS)
