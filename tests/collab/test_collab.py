@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from snippets.collab import (
     check_ids,
     check_ratings,
     collab_dataloaders,
+    create_params,
     rmse,
     sigmoid_range,
 )
@@ -184,3 +186,41 @@ def test_dot_product_adds_both_biases_to_the_dot_product_by_hand():
         out = model(torch.tensor([[1, 0], [0, 1]]))
     by_hand = [5.5 / (1 + math.exp(-0.5)), 5.5 / (1 + math.exp(-2.0))]  # user 0, item 1: 0 + 0 + 2
     assert out.tolist() == pytest.approx(by_hand, rel=1e-6)
+
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        ([[3, 0]], "unknown user id 3: known ids are 0..2"),  # one past the last id
+        ([[0, 0], [-1, 1]], "unknown user id -1: known ids are 0..2"),
+        ([[0, 5], [1, 1]], "unknown item id 5: known ids are 0..1"),
+    ],
+)
+def test_check_ids_names_the_offending_id(x, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        check_ids(torch.tensor(x), n_users=3, n_items=2)
+
+
+@pytest.mark.parametrize(("preds", "targets"), [([1.0, float("nan")], [1.0, 2.0]), ([1.0, 2.0], [float("inf"), 2.0])])
+def test_rmse_refuses_nan_or_infinity_on_either_side(preds, targets):
+    with pytest.raises(ValueError, match=r"^rmse needs finite numbers: preds or targets hold NaN or infinity$"):
+        rmse(preds, targets)
+
+
+def test_rmse_of_integer_ratings_by_hand():
+    assert rmse([1, 2, 4], [2, 2, 2]) == pytest.approx(math.sqrt((1 + 0 + 4) / 3))
+
+
+def test_parameters_start_small_and_the_model_has_fifty_factors_by_default():
+    values = create_params(200, 50).detach()
+    assert 0.008 < values.std().item() < 0.012 and abs(values.mean().item()) < 0.002
+    model = DotProduct(n_users=4, n_items=3)
+    assert model.user_factors.shape == (4, 50) and model.item_factors.shape == (3, 50)
+
+
+def test_check_ratings_messages():
+    with pytest.raises(ValueError, match=r"^ratings is empty: there is nothing to learn from$"):
+        check_ratings(pd.DataFrame({"user": [], "item": [], "rating": []}), item="item")
+    with pytest.raises(ValueError, match=r"^ratings column 'rating' must hold finite numbers$"):
+        check_ratings(pd.DataFrame({"user": [1], "item": [2], "rating": ["five"]}), item="item")
