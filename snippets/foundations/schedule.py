@@ -28,9 +28,13 @@ from __future__ import annotations
 import math
 
 
+# --8<-- [start:cosine]
 def cosine(start: float, end: float, t: float) -> float:
-    """From `start` (at `t = 0`) to `end` (at `t = 1`) along half a cosine wave."""
-    return start + (1 + math.cos(math.pi * (1 - t))) / 2 * (end - start)
+    """From `start` (at `t = 0`) to `end` (at `t = 1`)
+    along half a cosine wave."""
+    half_wave = (1 + math.cos(math.pi * (1 - t))) / 2
+    return start + half_wave * (end - start)
+# --8<-- [end:cosine]
 
 
 # --8<-- [start:one_cycle]
@@ -51,9 +55,13 @@ def one_cycle(
         raise ValueError(f"pos is the fraction of training done, in [0, 1]; got {pos}")
     if not 0 < pct_start < 1 or not lr_max > 0:
         raise ValueError(f"need 0 < pct_start < 1 and lr_max > 0, got pct_start={pct_start}, lr_max={lr_max}")
-    if pos < pct_start:                       # warm-up
+    # --8<-- [start:one_cycle_core]
+    if pos < pct_start:                      # warm-up
         t = pos / pct_start
-        return cosine(lr_max / div, lr_max, t), cosine(moms[0], moms[1], t)
-    t = (pos - pct_start) / (1 - pct_start)   # annealing
-    return cosine(lr_max, lr_max / div_final, t), cosine(moms[1], moms[2], t)
+        return (cosine(lr_max / div, lr_max, t),
+                cosine(moms[0], moms[1], t))
+    t = (pos - pct_start) / (1 - pct_start)  # annealing
+    return (cosine(lr_max, lr_max / div_final, t),
+            cosine(moms[1], moms[2], t))
+    # --8<-- [end:one_cycle_core]
 # --8<-- [end:one_cycle]
