@@ -124,6 +124,8 @@ class Adam(_Optimiser):
         decoupled: bool = False,
     ) -> None:
         self.params = _trainable(params, lr, "Adam")
+        if len(betas) != 2:
+            raise ValueError(f"betas must be two numbers (for the gradient and its square), got {tuple(betas)}")
         for beta, name in zip(betas, ("betas[0]", "betas[1]"), strict=True):
             _check_rate(beta, name)
         if not (math.isfinite(weight_decay) and weight_decay >= 0):

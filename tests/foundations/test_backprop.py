@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets.foundations.backprop import Affine, Network, ReLU, SoftmaxCrossEntropy, train_step
+from tests.exact import exactly
 
 TOLERANCE = dict(rtol=1e-6, atol=1e-6)
 
@@ -87,3 +88,34 @@ def test_training_with_hand_gradients_lowers_the_loss_and_moves_every_parameter(
 def test_bad_input_gets_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_weights_start_with_kaimings_spread():
+    weight = Affine(2000, 50, generator=torch.Generator().manual_seed(0)).weight
+    assert float(weight.std()) == pytest.approx((2 / 2000) ** 0.5, rel=0.02)
+
+
+def test_relu_passes_no_gradient_at_exactly_zero_as_pytorch_does():
+    relu = ReLU()
+    x = torch.tensor([[-1.0, 0.0, 2.0]], requires_grad=True)
+    relu.forward(x.detach())
+    ours = relu.backward(torch.ones(1, 3))
+    torch.relu(x).sum().backward()
+    assert torch.equal(ours, x.grad) and ours.tolist() == [[0.0, 0.0, 1.0]]
+
+
+def test_errors_name_the_argument_at_fault():
+    with pytest.raises(TypeError, match=exactly("logits must be a floating-point tensor, got dtype torch.int64")):
+        SoftmaxCrossEntropy().forward(torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match=exactly("a network needs at least one layer")):
+        Network([])
+    with pytest.raises(TypeError, match=exactly("inputs must be a floating-point tensor, got dtype torch.int64")):
+        train_step(Network([Affine(2, 2)]), SoftmaxCrossEntropy(), torch.ones(1, 2, dtype=torch.long),
+                   torch.tensor([0]), 0.1)
+
+
+def test_the_loss_gradient_keeps_the_logits_precision():
+    loss = SoftmaxCrossEntropy()
+    loss.forward(torch.zeros(2, 3, dtype=torch.float64), torch.tensor([0, 2]))
+    grad = loss.backward()
+    assert grad.dtype == torch.float64

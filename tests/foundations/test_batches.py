@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from snippets.foundations import minibatches
+from tests.exact import exactly
 
 
 def test_every_row_exactly_once_with_pairs_kept(generator):
@@ -40,3 +41,11 @@ def test_bad_input_fails_at_call_time(x, y, batch_size, message):
     # The error comes when minibatches() is called, not later inside the training loop.
     with pytest.raises(ValueError, match=message):
         minibatches(x, y, batch_size)
+
+
+def test_errors_name_the_argument_at_fault_exactly():
+    for args, message in [(([1, 2], torch.zeros(2)), "x must be a torch.Tensor, got list"),
+                          ((torch.zeros(2, 1), (0, 1)), "y must be a torch.Tensor, got tuple"),
+                          ((torch.zeros(0, 1), torch.zeros(0)), "cannot make minibatches from empty data")]:
+        with pytest.raises((TypeError, ValueError), match=exactly(message)):
+            list(minibatches(*args, 2))

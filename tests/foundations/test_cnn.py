@@ -40,3 +40,19 @@ def test_simple_cnn_learns_a_batch_of_real_digits():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] / 5
+
+
+def test_conv_normalises_by_default_and_the_head_ends_in_pooled_scores():
+    from torch import nn
+
+    assert [type(m).__name__ for m in conv(1, 4)] == ["Conv2d", "BatchNorm2d", "ReLU"]
+    model = simple_cnn(n_classes=3, widths=(4, 8))
+    kinds = [[type(m).__name__ for m in block] if isinstance(block, nn.Sequential) else type(block).__name__
+             for block in model]
+    assert kinds == [["Conv2d", "BatchNorm2d", "ReLU"], ["Conv2d", "BatchNorm2d", "ReLU"],
+                     ["Conv2d", "BatchNorm2d"], "AdaptiveAvgPool2d", "Flatten"]
+    plain = simple_cnn(n_classes=3, widths=(4, 8), norm=False)
+    assert [type(m).__name__ for m in plain[0]] == ["Conv2d", "ReLU"] and len(plain[2]) == 1
+    assert model[0][0].kernel_size == (5, 5) and model[1][0].kernel_size == (3, 3)
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 3)      # pooled: any image size gives one score a class
+    assert model(torch.zeros(2, 1, 40, 40)).shape == (2, 3)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from snippets.foundations import MLP, Affine, LinearModel, count_parameters, relu
+from tests.exact import exactly
 
 
 def test_affine_matches_matrix_formula(generator):
@@ -75,3 +76,17 @@ def test_bad_inputs_raise_clear_errors(generator, x, error, message):
 def test_bad_sizes(sizes):
     with pytest.raises(ValueError, match=r"MLP needs|affine layer needs"):
         MLP(sizes)
+
+
+def test_the_last_layer_has_no_relu_and_two_sizes_make_one_layer():
+    model = MLP([3, 4, 2], generator=torch.Generator().manual_seed(0))
+    out = model(torch.randn(50, 3, generator=torch.Generator().manual_seed(1)))
+    assert (out < 0).any()                                       # scores, not ReLU outputs
+    acts = model.activations(torch.ones(1, 3))
+    assert len(acts) == 2 and torch.equal(model(torch.ones(1, 3)), acts[-1]) and (acts[0] >= 0).all()
+    assert len(MLP([3, 2]).layers) == 1
+
+
+def test_relu_names_its_input_when_refusing_it():
+    with pytest.raises(TypeError, match=exactly("relu input must be a floating-point tensor, got dtype torch.int64")):
+        relu(torch.tensor([1, 2]))

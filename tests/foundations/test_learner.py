@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from snippets.foundations import MLP, SGD, cross_entropy, fit
 from snippets.foundations.learner import (
+    EVENTS,
     Callback,
     CancelBatch,
     CancelFit,
@@ -15,9 +18,11 @@ from snippets.foundations.learner import (
     Learner,
     OneCycle,
     Recorder,
+    learning_rate,
 )
 from snippets.foundations.optimisers import Adam
 from snippets.foundations.schedule import one_cycle
+from tests.exact import exactly
 
 
 def data(seed: int = 0):
@@ -240,3 +245,146 @@ def test_a_module_trains_in_training_mode_and_validates_in_evaluation_mode():
 def test_bad_input_gets_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+class Events(Callback):
+    """Writes down every event it is called for."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __getattr__(self, event):
+        if event in EVENTS:
+            return lambda learn: self.seen.append(event)
+        raise AttributeError(event)
+
+
+def test_every_event_is_called_once_at_its_place_in_the_loop():
+    train, valid = data()
+    m, spy = model(), Events()
+    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [spy], batch_size=45).fit(2)
+    batch = ["before_batch", "after_loss", "after_backward", "after_step", "after_batch"]
+    epoch = ["before_epoch", *batch, *batch, "after_validate", "after_epoch"]     # 90 rows, 45 a batch
+    assert spy.seen == ["before_fit", *epoch, *epoch, "after_fit"]
+
+
+def test_validation_uses_the_learners_metric_and_the_recorder_names_it():
+    def always_a_quarter(preds, targets):
+        return torch.tensor(0.25)
+
+    train, valid = data()
+    m, lines = model(), []
+    learn = Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [Recorder(log=lines.append)],
+                    batch_size=45, metric=always_a_quarter)
+    learn.fit(1)
+    assert learn.valid_metric == 0.25
+    assert lines[0] == "epoch  train_loss  valid_loss  always_a_quarter"
+    assert lines[1].endswith("      0.2500")
+
+
+def test_the_default_batch_size_is_64_rows():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(130, 4, generator=g), torch.randint(0, 2, (130,), generator=g)
+    m = model()
+    learn = Learner(m, (x, y), (x, y), cross_entropy, SGD(m.parameters(), lr=0.1))
+    learn.fit(1)
+    assert learn.n_iter == 3                               # 64 + 64 + 2
+
+
+def test_the_recorders_training_loss_is_the_mean_over_rows_even_for_one_row():
+    x, y = torch.tensor([[1.0, 0.0, 0.0, 0.0]]), torch.tensor([1])
+    m, recorder = model(), Recorder(log=None)
+    Learner(m, (x, y), (x, y), cross_entropy, SGD(m.parameters(), lr=0.1), [recorder]).fit(1)
+    assert recorder.epochs[0][1] == recorder.losses[0]    # one batch of one row: its loss, undivided
+
+
+def test_one_cycle_passes_its_schedule_settings_on():
+    train, valid = data()
+    m, spy = model(), Spy(lambda opt: opt.momentum)
+    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=1.0, momentum=0.5),
+            [spy, OneCycle(0.1, div=5.0, moms=(0.9, 0.8, 0.9))], batch_size=45).fit(1)
+    np.testing.assert_allclose(spy.seen[0], one_cycle(0.0, 0.1, div=5.0, moms=(0.9, 0.8, 0.9)))
+    assert spy.seen[0][0] == pytest.approx(0.1 / 5.0)
+
+
+def scripted_fit(losses, stopper):
+    """Fit with the validation losses overwritten by `losses`; returns the losses the recorder saw."""
+    scripted = iter(losses)
+
+    class Script(Callback):
+        def after_validate(self, learn):
+            learn.valid_loss = next(scripted)
+
+    train, valid = data()
+    m, recorder = model(), Recorder(log=None)
+    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [Script(), recorder, stopper],
+            batch_size=45).fit(len(losses))
+    return [row[2] for row in recorder.epochs]
+
+
+def test_early_stopping_treats_an_equal_loss_as_no_improvement():
+    assert scripted_fit([1.0, 1.0, 1.0, 1.0], EarlyStopping(patience=2)) == [1.0, 1.0, 1.0]
+
+
+def test_early_stopping_waits_two_epochs_by_default_and_one_when_asked():
+    assert scripted_fit([1.0, 1.2, 1.3, 0.5], EarlyStopping()) == [1.0, 1.2, 1.3]
+    assert scripted_fit([1.0, 1.2, 1.3, 0.5], EarlyStopping(patience=1)) == [1.0, 1.2]
+
+
+def test_early_stopping_counts_from_zero_in_every_fit():
+    stopper = EarlyStopping(patience=2)
+    inf = float("inf")
+    assert scripted_fit([inf, inf, inf], stopper) == [inf, inf]      # never finite: stops after 2 epochs
+    assert scripted_fit([inf, inf, inf], stopper) == [inf, inf]      # the same again, not sooner
+
+
+def test_the_recorders_plot_is_labelled():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    train, valid = data()
+    m, recorder = model(), Recorder(log=None)
+    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [recorder], batch_size=45).fit(1)
+    ax = recorder.plot_losses()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training loss (each batch)",
+                                                                  "validation loss (each epoch)"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("batch", "loss")
+    batch_line, valid_line = ax.get_lines()
+    assert batch_line.get_alpha() == 0.6 and valid_line.get_marker() == "o" and valid_line.get_linestyle() == "-"
+    assert tuple(ax.figure.get_size_inches()) == (6.0, 3.0)
+
+
+def test_the_learning_rate_is_read_from_param_groups_or_the_attribute_or_is_nan():
+    m = model()
+    assert learning_rate(SGD(m.parameters(), lr=0.3)) == 0.3
+    assert learning_rate(torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.2)) == 0.2
+    assert math.isnan(learning_rate(object()))
+
+
+def test_errors_name_the_problem_exactly():
+    train, valid = data()
+    m = model()
+    events = ", ".join(EVENTS)
+    with pytest.raises(ValueError, match=exactly(f"object has no method for any event; events are {events}")):
+        Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [object()])
+
+    class NoRate:
+        def step(self):
+            pass
+
+        def zero_grad(self):
+            pass
+
+    no_rate = "NoRate has no learning rate (`lr` or `param_groups`) to schedule"
+    with pytest.raises(TypeError, match=exactly(no_rate)):
+        Learner(m, train, valid, cross_entropy, NoRate(), [OneCycle(0.1)]).fit(1)
+    nan_loss = "epoch 0, batch 0: the loss is nan; lower the learning rate"
+    with pytest.raises(FloatingPointError, match=exactly(nan_loss)):
+        Learner(m, train, valid, lambda p, t: p.sum() * float("nan"), SGD(m.parameters(), lr=0.1),
+                [Recorder(log=None)]).fit(1)
+
+
+def test_one_cycle_ends_at_lr_max_over_div_final_and_needs_a_warm_up():
+    assert one_cycle(1.0, 1.0)[0] == pytest.approx(1.0 / 1e5)                 # fastai's div_final
+    with pytest.raises(ValueError, match="need 0 < pct_start < 1"):
+        one_cycle(0.5, 0.1, pct_start=0.0)

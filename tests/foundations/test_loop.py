@@ -7,6 +7,7 @@ import torch
 
 from snippets.datasets import load_digits
 from snippets.foundations import MLP, SGD, EpochStats, LinearModel, cross_entropy, fit, mse
+from tests.exact import exactly
 
 
 def mean_abs_error(preds: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -123,3 +124,26 @@ def test_mismatched_data_raises(generator):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1),
             (torch.zeros(4, 3), torch.zeros(5, dtype=torch.long)),
             (torch.zeros(4, 3), torch.zeros(4, dtype=torch.long)), epochs=1, batch_size=2, log=None)
+
+
+def test_divergence_errors_say_where_and_what_to_do():
+    from snippets.foundations.loop import _finite_loss
+
+    model = LinearModel(2, 1)
+    x, y = torch.ones(3, 2), torch.zeros(3, 1)
+    with pytest.raises(FloatingPointError, match=exactly("the loss became inf at epoch 0, batch 3: "
+                                 "lower the learning rate, or check the inputs for extreme values")):
+        _finite_loss(model, lambda p, t: p.sum() * float("inf"), x, y, "epoch 0, batch 3")
+    with torch.no_grad():
+        model.layer.weight.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match=exactly(
+            "the parameters became NaN or infinite before epoch 1, batch 0: "
+            "lower the learning rate, or check the inputs for extreme values")):
+        _finite_loss(model, mse, x, y, "epoch 1, batch 0")
+
+
+def test_a_value_error_with_finite_parameters_is_passed_on_unchanged():
+    from snippets.foundations.loop import _finite_loss
+
+    with pytest.raises(ValueError, match="same shape"):
+        _finite_loss(LinearModel(2, 1), mse, torch.ones(3, 2), torch.zeros(3), "epoch 0, batch 0")

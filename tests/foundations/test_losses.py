@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from snippets.foundations import accuracy, cross_entropy, log_softmax, mse
+from tests.exact import exactly
 
 
 def test_log_softmax_matches_torch(generator):
@@ -96,3 +97,35 @@ def test_cross_entropy_bad_input(logits, targets, error, message):
         cross_entropy(logits, targets)
     with pytest.raises(error, match=message):
         accuracy(logits, targets)
+
+
+@pytest.mark.parametrize("loss", [mse, cross_entropy, accuracy, log_softmax], ids=lambda f: f.__name__)
+def test_errors_name_the_argument_at_fault(loss):
+    first = "preds" if loss is mse else "logits"
+    args = (torch.zeros(2, 2, dtype=torch.long),) if loss is log_softmax else \
+        (torch.zeros(2, 2, dtype=torch.long), torch.zeros(2, 2) if loss is mse else torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match=exactly(f"{first} must be a floating-point tensor, got dtype torch.int64")):
+        loss(*args)
+    if loss is mse:
+        targets = "targets must be a floating-point tensor, got dtype torch.int64"
+        with pytest.raises(TypeError, match=exactly(targets)):
+            mse(torch.zeros(2), torch.zeros(2, dtype=torch.long))
+
+
+def test_loss_errors_are_exact():
+    with pytest.raises(ValueError, match=exactly("preds is empty: the mean of no errors is undefined")):
+        mse(torch.zeros(0), torch.zeros(0))
+    huge = torch.tensor([3e38])
+    overflow = "the squared errors overflow torch.float32: rescale the targets (or use float64)"
+    with pytest.raises(FloatingPointError, match=exactly(overflow)):
+        mse(huge, -huge)
+    shape_message = "logits must be a non-empty 2-D tensor (batch, classes), got shape {}"
+    with pytest.raises(ValueError, match=exactly(shape_message.format("(3,)"))):
+        log_softmax(torch.zeros(3))
+    no_classes = "targets must be class indices in [0, 0), got values from 0 to 0"     # no index is valid
+    with pytest.raises(ValueError, match=exactly(no_classes)):
+        cross_entropy(torch.zeros(2, 0), torch.tensor([0, 0]))
+    with pytest.raises(ValueError, match=exactly(shape_message.format("(0, 2)"))):
+        cross_entropy(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))
+    with pytest.raises(ValueError, match=exactly(shape_message.format("(0, 2)"))):
+        accuracy(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))

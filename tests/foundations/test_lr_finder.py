@@ -133,3 +133,63 @@ def test_bad_settings_are_refused(kwargs, message):
 def test_empty_data_is_refused():
     with pytest.raises(ValueError, match="empty data"):
         lr_find(digits_model(), cross_entropy, (torch.empty(0, 64), torch.empty(0, dtype=torch.long)), batch_size=4)
+
+
+def scripted(values):
+    """A loss function that ignores the model and returns `values` in turn (smoothing=0 keeps them as they are)."""
+    values = iter(values)
+
+    def loss_fn(preds, targets):
+        return preds.sum() * 0 + next(values)
+
+    return loss_fn
+
+
+def scripted_find(values, steps):
+    return lr_find(line_model(), scripted(values), ONE_ROW, batch_size=1, start_lr=1e-3, end_lr=1.0, steps=steps,
+                   smoothing=0.0)
+
+
+def test_the_steepest_descent_skips_the_first_tenth_of_the_steps():
+    # 20 steps: the big drop is from step 1 to 2; after it each drop is half the one before
+    drop_at_1 = [10.0, 9.0, 1.0, *[0.8 + 0.2 * 0.5**k for k in range(1, 18)]]
+    found = scripted_find(drop_at_1, steps=20)
+    assert found.losses == pytest.approx(drop_at_1)
+    assert found.steepest == found.lrs[2]         # skip = 20 // 10 = 2: the slope from step 1 is not used
+    short = [10.0, 9.0, 1.0, 0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93]             # 10 steps: skip = 1
+    assert scripted_find(short, steps=10).steepest == scripted_find(short, steps=10).lrs[1]
+
+
+def test_the_last_pair_of_steps_counts_for_the_steepest_descent():
+    late_drop = [1.0, 0.99, 0.98, 0.97, 0.96, 0.95, 0.5]
+    found = scripted_find(late_drop, steps=7)
+    assert found.steepest == found.lrs[5]
+
+
+def test_a_loss_of_zero_is_no_reason_to_stop():
+    found = scripted_find([0.0] * 8, steps=8)
+    assert len(found.lrs) == 8 and found.losses == [0.0] * 8
+
+
+def test_a_loss_that_becomes_nan_later_ends_the_test_with_what_came_before():
+    found = scripted_find([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, float("nan"), 0.4], steps=8)
+    assert found.losses == pytest.approx([1.0, 0.9, 0.8, 0.7, 0.6, 0.5])
+
+
+def test_five_steps_are_enough_and_equal_rates_are_refused():
+    assert len(scripted_find([1.0, 0.9, 0.8, 0.7, 0.6], steps=5).lrs) == 5
+    with pytest.raises(ValueError, match="need 0 < start_lr < end_lr"):
+        lr_find(line_model(), mse, ONE_ROW, batch_size=1, start_lr=0.1, end_lr=0.1)
+
+
+def test_the_batch_order_follows_the_generator_not_the_global_seed():
+    x, y = torch.randn(64, 64, generator=torch.Generator().manual_seed(3)), torch.arange(64) % 10
+    runs = []
+    for global_seed in (0, 1):
+        torch.manual_seed(global_seed)
+        runs.append(lr_find(digits_model(), cross_entropy, (x, y), batch_size=8, steps=10,
+                            generator=torch.Generator().manual_seed(5)).losses)
+    assert runs[0] == runs[1]
+    other = lr_find(digits_model(), cross_entropy, (x, y), batch_size=8, steps=10,
+                    generator=torch.Generator().manual_seed(6)).losses
+    assert other != runs[0]

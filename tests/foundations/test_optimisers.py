@@ -7,6 +7,7 @@ import torch
 
 from snippets.foundations import MLP, SGD, cross_entropy
 from snippets.foundations.optimisers import Adam, RMSProp
+from tests.exact import exactly
 
 STEPS = 20
 
@@ -76,3 +77,26 @@ def test_parameters_without_a_gradient_are_left_alone():
 def test_bad_settings_get_a_clear_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_defaults_are_pytorchs():
+    params = [torch.zeros(2, requires_grad=True)]
+    rms, adam = RMSProp(params), Adam(params)
+    assert (rms.lr, rms.alpha, rms.eps) == (0.01, 0.99, 1e-8)
+    assert (adam.lr, adam.betas, adam.eps) == (1e-3, (0.9, 0.999), 1e-8)
+    assert RMSProp(params, alpha=0.0).alpha == 0.0 and Adam(params, betas=(0.0, 0.0)).betas == (0.0, 0.0)
+
+
+def test_errors_name_the_optimiser_and_the_setting():
+    with pytest.raises(ValueError, match=exactly("RMSProp got no parameters to optimise")):
+        RMSProp([])
+    with pytest.raises(ValueError, match=exactly("Adam got no parameters to optimise")):
+        Adam([])
+    params = [torch.zeros(2, requires_grad=True)]
+    with pytest.raises(ValueError, match=exactly("betas[0] must be in [0, 1), got betas[0]=1.0")):
+        Adam(params, betas=(1.0, 0.9))
+    with pytest.raises(ValueError, match=exactly("betas[1] must be in [0, 1), got betas[1]=-0.1")):
+        Adam(params, betas=(0.9, -0.1))
+    three = "betas must be two numbers (for the gradient and its square), got (0.9, 0.99, 0.5)"
+    with pytest.raises(ValueError, match=exactly(three)):
+        Adam(params, betas=(0.9, 0.99, 0.5))

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from snippets.foundations import MLP, SGD, cross_entropy
+from tests.exact import exactly
 
 
 def _train(model, optimizer, x, y, steps):
@@ -97,3 +98,8 @@ def test_bad_parameters():
         SGD([], lr=0.1)
     with pytest.raises(ValueError, match="requires_grad=True"):
         SGD([torch.ones(1)], lr=0.1)
+
+
+def test_no_parameters_is_refused_by_name():
+    with pytest.raises(ValueError, match=exactly("SGD got no parameters to optimise")):
+        SGD([], lr=0.1)

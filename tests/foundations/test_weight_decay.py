@@ -91,3 +91,8 @@ def test_for_adam_decoupled_decay_is_adamw_and_fastai_s_default_and_differs_from
 def test_negative_rates_are_refused(call):
     with pytest.raises(ValueError, match="must be >= 0"):
         call([torch.ones(2)])
+
+
+def test_a_weight_decay_of_zero_is_no_penalty():
+    assert l2_penalty([torch.ones(3, requires_grad=True)], 0.0).item() == 0.0
+    assert l2_penalty([torch.ones(3, requires_grad=True)], 0.5).item() == 0.75       # 0.25 * (1 + 1 + 1)

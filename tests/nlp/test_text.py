@@ -8,7 +8,6 @@ import torch
 from fastai.text.all import AWD_LSTM, awd_lstm_clas_config, get_text_classifier
 
 from snippets.datasets import load_phrase_pairs, load_rotten_tomatoes
-from snippets.nlp.embeddings import BagOfEmbeddings, nearest_words, padded_token_ids
 from snippets.nlp.pretrained import fine_tune, length_batches, load_minilm, predict, sentence_embeddings
 from snippets.nlp.text import small_awd_lstm_config, text_dataloaders, tfidf_classifier, training_subset
 
@@ -182,48 +181,6 @@ def test_fine_tune_bad_input(labels, kwargs, error, message):
 def test_load_minilm_bad_labels():
     with pytest.raises(ValueError, match="num_labels must be at least 1"):
         load_minilm(num_labels=0)
-
-
-def test_bag_of_embeddings_averages_only_real_tokens():
-    bag = BagOfEmbeddings(vocab_size=6, n_factors=3, n_classes=2, pad_id=0)
-    padded, unpadded = bag(torch.tensor([[4, 5, 0, 0]])), bag(torch.tensor([[4, 5]]))
-    torch.testing.assert_close(padded, unpadded)
-    assert torch.equal(bag.embedding.weight[0], torch.zeros(3))  # the padding row stays zero
-
-
-@pytest.mark.parametrize(
-    ("ids", "message"),
-    [
-        (torch.tensor([[1, 6]]), r"token ids must be in \[0, 6\), got 1 to 6"),
-        (torch.tensor([[-1, 2]]), r"token ids must be in \[0, 6\)"),
-        (torch.tensor([1, 2]), "must be a 2-D int64 tensor"),
-        (torch.tensor([[1.0, 2.0]]), "must be a 2-D int64 tensor"),
-    ],
-)
-def test_bag_of_embeddings_bad_ids(ids, message):
-    with pytest.raises(ValueError, match=message):
-        BagOfEmbeddings(vocab_size=6, n_factors=3, n_classes=2)(ids)
-
-
-def test_bag_of_embeddings_bad_sizes():
-    with pytest.raises(ValueError, match="sizes must be at least 1"):
-        BagOfEmbeddings(vocab_size=0, n_factors=3, n_classes=2)
-
-
-def test_padded_token_ids(minilm):
-    tokenizer, _ = minilm
-    ids = padded_token_ids(tokenizer, ["one", "one two three"])
-    assert ids.shape == (2, 5) and ids[0, -1] == tokenizer.pad_token_id
-    with pytest.raises(ValueError, match="no texts given"):
-        padded_token_ids(tokenizer, [])
-
-
-def test_nearest_words_bad_input():
-    emb = torch.eye(3)
-    with pytest.raises(ValueError, match="'cat' is not in the vocabulary of 3 words"):
-        nearest_words(emb, ["a", "b", "c"], "cat")
-    with pytest.raises(ValueError, match="vocab has 2 words but embeddings has 3 rows"):
-        nearest_words(emb, ["a", "b"], "a")
 
 
 def test_vocabulary_keeps_tokens_seen_at_least_three_times_in_all_the_rows():

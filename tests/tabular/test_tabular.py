@@ -16,6 +16,7 @@ from snippets.tabular import (
     score_by_n_trees,
     tabular_pandas,
 )
+from tests.exact import exactly
 
 
 @pytest.fixture
@@ -143,3 +144,42 @@ def test_gaps_are_filled_with_the_median_of_the_training_rows_only():
     assert filled.loc[valid[0], "b"] == by_hand_b
     untouched = [i for i in range(10) if i not in (train[0], valid[0])]
     assert np.array_equal(filled.loc[untouched, ["a", "b"]].to_numpy(), df.loc[untouched, ["a", "b"]].to_numpy())
+
+
+def test_defaults_seed_42_a_fifth_held_out_and_a_category_target(table):
+    torch.manual_seed(42)
+    expected = set(torch.randperm(400)[:80].tolist())
+    to = tabular_pandas(table, "colour")
+    assert set(to.valid.xs.index) == expected
+    assert list(to.vocab) == ["blue", "green", "red"] and to.train.y.dtype == np.int8      # codes, not numbers
+    quarter = tabular_pandas(table, "price", valid_pct=0.25, classification=False)
+    assert len(quarter.valid) == 100 and quarter.train.y.dtype == np.float32
+
+
+def test_a_two_valued_integer_column_is_continuous_unless_max_card_says_otherwise(table):
+    flags = table.assign(flag=np.arange(400) % 2)
+    assert "flag" in tabular_pandas(flags, "price", classification=False).cont_names
+    assert "flag" in tabular_pandas(flags, "price", classification=False, max_card=2).cat_names
+
+
+def test_the_table_is_empty_message_is_exact(table):
+    with pytest.raises(ValueError, match=exactly("the table is empty")):
+        check_table(table.iloc[:0], "price")
+
+
+def test_embeddings_keep_the_tables_row_labels_and_take_fastais_int8_codes():
+    emb = torch.nn.Embedding(3, 2)
+    xs = pd.DataFrame({"colour": np.array([2, 0], dtype=np.int8), "size": [0.5, 1.5]}, index=[10, 11])
+    out = embeddings_as_features([emb], xs, ["colour"])
+    assert list(out.index) == [10, 11] and not out.isna().any().any()
+    np.testing.assert_allclose(out.loc[10, ["colour_0", "colour_1"]], emb.weight[2].detach())
+
+
+def test_a_code_equal_to_the_number_of_embeddings_is_refused():
+    with pytest.raises(ValueError, match="column 'a' has code 2 but only 2 embeddings"):
+        embeddings_as_features([torch.nn.Embedding(2, 2)], pd.DataFrame({"a": [0, 2]}), ["a"])
+
+
+def test_log_rmse_refuses_a_zero_target_exactly():
+    with pytest.raises(ValueError, match=exactly("log_rmse needs finite, positive numbers")):
+        log_rmse([1.0], [0.0])

@@ -129,3 +129,45 @@ def test_top_predictions_bad_input():
         top_predictions(torch.zeros(1, 2), ["a", "b", "c"])
     with pytest.raises(ValueError, match="k must be at least 1"):
         top_predictions(torch.zeros(1, 3), ["a", "b", "c"], k=0)
+
+
+def test_defaults_batches_at_224_pixels_and_three_guesses():
+    batch = to_imagenet_batch([np.zeros((10, 12, 3), dtype=np.uint8)])
+    assert batch.shape == (1, 3, 224, 224)
+    scores = torch.tensor([[4.0, 3.0, 2.0, 1.0]])
+    assert [name for name, _ in top_predictions(scores, ["a", "b", "c", "d"])[0]] == ["a", "b", "c"]
+    assert top_predictions(scores, ["a", "b", "c", "d"], k=1) == [[("a", 0.644)]]
+
+
+def test_a_one_class_head_is_allowed():
+    assert efficientnet_lite0(n_classes=1, pretrained=False)._fc.out_features == 1
+
+
+def test_float32_images_are_accepted_and_floats_above_1_refused():
+    rng = np.random.default_rng(1)
+    image = rng.random((12, 9, 3))
+    torch.testing.assert_close(to_imagenet_batch([image.astype(np.float32)], size=8),
+                               to_imagenet_batch([image], size=8))
+    with pytest.raises(ValueError, match=r"got 0 to 1\.5"):
+        to_imagenet_batch([np.array([[0.0, 1.5]])], size=8)
+
+
+def test_a_grey_image_is_copied_to_each_channel_unchanged():
+    grey = np.arange(20, dtype=np.uint8).reshape(4, 5) * 10
+    batch = to_imagenet_batch([grey], size=4)
+    rgb = to_imagenet_batch([np.repeat(grey[:, :, None], 3, axis=2)], size=4)
+    torch.testing.assert_close(batch, rgb)
+
+
+def test_shrinking_averages_the_pixels_it_drops():
+    """Antialiased: shrinking 64 px to 8 averages each 8-pixel span, so thin lines become a faint grey.
+
+    Without antialiasing, bilinear resizing reads only the two pixels beside each sample point
+    (columns 3 and 4 of every 8 here), and these lines would come out white.
+    """
+    lines = np.zeros((64, 64), dtype=np.uint8)
+    lines[:, (np.arange(64) % 8 == 3) | (np.arange(64) % 8 == 4)] = 255       # 2 of every 8 columns
+    batch = to_imagenet_batch([lines], size=8)
+    unnormalised = batch[0, 0] * 0.229 + 0.485
+    interior = unnormalised[:, 1:-1]
+    assert float(interior.min()) > 0.15 and float(interior.max()) < 0.45      # about 2/8 of white, not 1
