@@ -192,7 +192,7 @@ def test_dot_product_adds_both_biases_to_the_dot_product_by_hand():
 @pytest.mark.parametrize(
     ("x", "message"),
     [
-        ([[3, 0]], "unknown user id 3: known ids are 0..2"),  # one past the last id
+        ([[3, 0], [0, 0]], "unknown user id 3: known ids are 0..2"),  # one past the last id
         ([[0, 0], [-1, 1]], "unknown user id -1: known ids are 0..2"),
         ([[0, 5], [1, 1]], "unknown item id 5: known ids are 0..1"),
     ],
@@ -224,3 +224,38 @@ def test_check_ratings_messages():
         check_ratings(pd.DataFrame({"user": [], "item": [], "rating": []}), item="item")
     with pytest.raises(ValueError, match=r"^ratings column 'rating' must hold finite numbers$"):
         check_ratings(pd.DataFrame({"user": [1], "item": [2], "rating": ["five"]}), item="item")
+
+
+def test_collab_dataloaders_read_the_columns_they_are_given(ratings):
+    """Other column names, another share held out; and fastai's defaults: title, seed 42, batches of 1024."""
+    renamed = ratings.rename(columns={"user": "reader", "movie": "book", "rating": "stars"})
+    dls = collab_dataloaders(renamed, user="reader", item="book", rating="stars", valid_pct=0.1, bs=100)
+    assert len(dls.valid_ds) == 300 and dls.bs == 100
+    assert list(dls.classes) == ["reader", "book"] and dls.train_ds.y_names == ["stars"]
+    assert len(dls.classes["book"]) == ratings.movie.nunique() + 1              # every film and #na#
+    default = collab_dataloaders(ratings.rename(columns={"movie": "title"}))
+    torch.manual_seed(42)
+    assert set(default.valid_ds.items.index) == set(torch.randperm(3000)[:600].tolist())
+    assert default.bs == 1024
+    message = "ratings is missing column(s) ['rating']; it has ['reader', 'book', 'stars']"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        collab_dataloaders(renamed, user="reader", item="book")
+
+
+def test_neural_cf_stacks_every_hidden_layer_and_defaults_to_fifty_factors():
+    model = NeuralCF(n_users=5, n_items=6, hidden=[16, 8], dropout=0.0)
+    linears = [m for m in model.layers if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(100, 16), (16, 8), (8, 1)]
+    assert model(torch.tensor([[0, 1], [4, 5]])).shape == (2,)
+
+
+def test_bias_baseline_defaults_and_messages(four_ratings):
+    assert (BiasBaseline().reg_item, BiasBaseline().reg_user) == (25.0, 10.0)
+    renamed = four_ratings.rename(columns={"rating": "stars"})
+    model = BiasBaseline(reg_item=1, reg_user=2).fit(renamed, rating="stars")
+    assert model.mean == pytest.approx(3.0)
+    new = pd.DataFrame({"user": [7, 8, 9, 10, 11, 12, 1], "movie": [10] * 7})
+    message = ("unknown user id(s) [7, 8, 9, 10, 11] (6 in all): not in the training ratings; "
+               "pass unknown='zero' to predict them with a bias of 0")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        model.predict(new)

@@ -201,3 +201,9 @@ def test_activation_stats_threshold_is_strict_and_defaults_to_a_hundredth():
     assert stats.records[0][0].near_zero == 0.5                 # 0 and 0.005; 0.01 is not below 0.01
     assert [stats.series(f).shape for f in ("mean", "std", "near_zero")] == [(1, 1)] * 3
     raises_exactly(ValueError, "ActivationStats needs at least one module to watch", lambda: ActivationStats([]))
+
+
+def test_unfold_refuses_images_that_are_not_4_d_even_when_the_channels_agree():
+    with pytest.raises(ValueError, match=exactly(
+            "images (N, C, H, W) and weight (O, C, kh, kw) must agree on C; got (2, 2, 5) and (4, 2, 3, 3)")):
+        conv2d_unfold(torch.zeros(2, 2, 5), torch.zeros(4, 2, 3, 3))

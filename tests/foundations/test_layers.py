@@ -90,3 +90,17 @@ def test_the_last_layer_has_no_relu_and_two_sizes_make_one_layer():
 def test_relu_names_its_input_when_refusing_it():
     with pytest.raises(TypeError, match=exactly("relu input must be a floating-point tensor, got dtype torch.int64")):
         relu(torch.tensor([1, 2]))
+
+
+def test_a_deeper_mlp_answers_with_its_last_activation():
+    model = MLP([3, 4, 5, 2], generator=torch.Generator().manual_seed(0))
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(1))
+    acts = model.activations(x)
+    assert len(acts) == 3 and torch.equal(model(x), acts[-1]) and model(x).shape == (6, 2)
+
+
+def test_check_batch_calls_its_argument_inputs_by_default():
+    from snippets.foundations._checks import check_batch
+
+    with pytest.raises(ValueError, match=exactly("inputs must have 3 features per row, got shape (2, 4)")):
+        check_batch(torch.zeros(2, 4), 3)

@@ -352,6 +352,7 @@ def test_the_recorders_plot_is_labelled():
     batch_line, valid_line = ax.get_lines()
     assert batch_line.get_alpha() == 0.6 and valid_line.get_marker() == "o" and valid_line.get_linestyle() == "-"
     assert tuple(ax.figure.get_size_inches()) == (6.0, 3.0)
+    assert list(valid_line.get_xdata()) == [1]            # one epoch of two batches: at the second batch
 
 
 def test_the_learning_rate_is_read_from_param_groups_or_the_attribute_or_is_nan():

@@ -147,3 +147,18 @@ def test_a_value_error_with_finite_parameters_is_passed_on_unchanged():
 
     with pytest.raises(ValueError, match="same shape"):
         _finite_loss(LinearModel(2, 1), mse, torch.ones(3, 2), torch.zeros(3), "epoch 0, batch 0")
+
+
+def test_fit_says_at_which_epoch_and_batch_training_diverged():
+    x, y = torch.ones(8, 2), torch.zeros(8, dtype=torch.long)
+    model = LinearModel(2, 2)
+    calls = iter(range(100))
+
+    # calls 0-3 are epoch 0's four batches and call 4 scores the validation rows, so call 5 is epoch 1's
+    # first batch: batch 4 counted from the start of training
+    def loss_fn(preds, targets):
+        return cross_entropy(preds, targets) * (float("inf") if next(calls) == 5 else 1.0)
+
+    message = "the loss became inf at epoch 1, batch 4: lower the learning rate, or check the inputs for extreme values"
+    with pytest.raises(FloatingPointError, match=exactly(message)):
+        fit(model, loss_fn, SGD(model.parameters(), lr=0.01), (x, y), (x, y), epochs=3, batch_size=2, log=None)

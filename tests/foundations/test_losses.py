@@ -129,3 +129,10 @@ def test_loss_errors_are_exact():
         cross_entropy(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))
     with pytest.raises(ValueError, match=exactly(shape_message.format("(0, 2)"))):
         accuracy(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))
+
+
+def test_arguments_that_are_not_tensors_are_named():
+    with pytest.raises(TypeError, match=exactly("preds must be a torch.Tensor, got list")):
+        mse([1.0], torch.zeros(1))
+    with pytest.raises(TypeError, match=exactly("targets must be a torch.Tensor, got list")):
+        cross_entropy(torch.zeros(2, 2), [0, 1])

@@ -17,6 +17,7 @@ def test_titanic_features_learn_from_training_rows_only():
     assert TitanicFeatures.fit(train) == features
     x = features(valid)
     assert x.shape == (len(valid), len(features.names)) and not torch.isnan(x).any()
+    assert x.dtype == torch.float32
     is_male = torch.tensor((valid.sex == "male").values, dtype=torch.float32)
     assert (x[:, features.names.index("sex_male")] == is_male).all()
     one_hot = x[:, features.names.index("pclass_1"):features.names.index("pclass_3") + 1]

@@ -10,6 +10,7 @@ from fastai.text.all import AWD_LSTM, awd_lstm_clas_config, get_text_classifier
 from snippets.datasets import load_phrase_pairs, load_rotten_tomatoes
 from snippets.nlp.pretrained import fine_tune, length_batches, load_minilm, predict, sentence_embeddings
 from snippets.nlp.text import small_awd_lstm_config, text_dataloaders, tfidf_classifier, training_subset
+from tests.exact import exactly
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +196,49 @@ def test_vocabulary_keeps_tokens_seen_at_least_three_times_in_all_the_rows():
     assert "beta" not in vocab                  # twice: becomes xxunk
     assert "gamma" in vocab                     # 3 times, all in validation texts
     assert vocab[0] == "xxunk"
+
+
+def test_training_subset_takes_one_row_or_all_of_them(reviews):
+    assert len(training_subset(reviews, 1)) == 1
+    everything = training_subset(reviews, 10202)
+    assert len(everything) == 10202 and not everything.is_valid.any()
+    assert not training_subset(reviews, 300).index.equals(training_subset(reviews, 300, seed=43).index)
+    assert training_subset(reviews, 300).index.equals(reviews[~reviews.is_valid].sample(n=300, random_state=42).index)
+    no_split = "the table has no column 'split'; it has ['text', 'label', 'is_valid']"
+    with pytest.raises(ValueError, match=exactly(no_split)):
+        training_subset(reviews[["text", "label", "is_valid"]], 10, valid="split")
+
+
+def test_text_dataloaders_read_the_columns_they_are_given():
+    df = pd.DataFrame({"review": [f"Review number {i}" for i in range(6)], "verdict": ["a", "b"] * 3,
+                       "held_out": [False] * 1 + [True] * 5})
+    dls = text_dataloaders(df, text="review", label="verdict", valid="held_out", bs=3)
+    assert (len(dls.train_ds), len(dls.valid_ds), dls.bs) == (1, 5, 3)              # one training row is enough
+    assert "index" not in dls.train_ds.items.columns                                # no old index as a column
+    assert text_dataloaders(df.rename(columns={"review": "text", "verdict": "label", "held_out": "is_valid"})).bs == 64
+
+
+def test_a_text_that_is_not_a_string_is_named_with_its_row():
+    df = pd.DataFrame({"text": ["fine", "also fine", 42, 7.5], "label": ["a", "b", "a", "b"],
+                       "is_valid": [False, False, True, True]}, index=[10, 11, 12, 13])
+    with pytest.raises(TypeError, match=exactly("every value of column 'text' must be a str; row 12 holds 42")):
+        text_dataloaders(df)
+
+
+@pytest.mark.parametrize("sizes", [{"emb_sz": 0}, {"n_hid": 0}, {"n_layers": 0}])
+def test_each_size_of_the_small_config_must_be_at_least_1(sizes):
+    with pytest.raises(ValueError, match="sizes must be at least 1"):
+        small_awd_lstm_config(**sizes)
+
+
+def test_small_config_defaults_and_size_1_are_allowed():
+    config = small_awd_lstm_config()
+    assert (config["emb_sz"], config["n_hid"], config["n_layers"]) == (100, 128, 2)
+    assert small_awd_lstm_config(emb_sz=1, n_hid=1, n_layers=1)["n_layers"] == 1
+
+
+def test_tfidf_baseline_is_word_pairs_seen_twice_damped_then_logistic_regression():
+    vectorizer, regression = tfidf_classifier().named_steps.values()
+    settings = vectorizer.get_params()
+    assert (settings["ngram_range"], settings["min_df"], settings["sublinear_tf"]) == ((1, 2), 2, True)
+    assert (regression.C, regression.max_iter) == (3.0, 1000) and tfidf_classifier(c=0.5).steps[1][1].C == 0.5

@@ -183,3 +183,18 @@ def test_a_code_equal_to_the_number_of_embeddings_is_refused():
 def test_log_rmse_refuses_a_zero_target_exactly():
     with pytest.raises(ValueError, match=exactly("log_rmse needs finite, positive numbers")):
         log_rmse([1.0], [0.0])
+
+
+def test_a_numeric_target_is_still_a_category_unless_told_otherwise(table):
+    flagged = table.assign(expensive=(table.price > table.price.median()).astype(int))
+    to = tabular_pandas(flagged.drop(columns="price"), "expensive")
+    assert list(to.vocab) == [0, 1] and to.train.y.dtype == np.int8            # codes of the classes 0 and 1
+
+
+def test_a_continuous_column_with_no_value_in_training_rows_is_refused(table):
+    torch.manual_seed(42)
+    valid = torch.randperm(400)[:80].tolist()
+    gappy = table.assign(size=np.where(np.isin(np.arange(400), valid), 1.0, np.nan))
+    message = "column(s) ['size'] have no value in any training row: drop or fill them first"
+    with pytest.raises(ValueError, match=exactly(message)):
+        tabular_pandas(gappy, "price", classification=False)

@@ -171,3 +171,8 @@ def test_shrinking_averages_the_pixels_it_drops():
     unnormalised = batch[0, 0] * 0.229 + 0.485
     interior = unnormalised[:, 1:-1]
     assert float(interior.min()) > 0.15 and float(interior.max()) < 0.45      # about 2/8 of white, not 1
+
+
+def test_no_images_is_refused_exactly():
+    with pytest.raises(ValueError, match=r"\Ano images given\Z"):
+        to_imagenet_batch([])
