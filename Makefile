@@ -106,20 +106,21 @@ mutation: $(STAMP)
 determinism: $(STAMP)
 	$(PY) -m tools.determinism $(NOTEBOOKS)
 
-bench: $(STAMP) $(MODEL)/model.safetensors
+bench: $(STAMP) $(MODEL)/domain.safetensors
 	$(PY) -m bench.run --model $(MODEL)
 
 # The web app and its model. The model is trained once, deterministically, and reused.
-$(MODEL)/model.safetensors: $(STAMP)
+# domain.safetensors is written last, so it stands for the whole export.
+$(MODEL)/domain.safetensors: $(STAMP)
 	$(PY) -m snippets.deploy.digits_model --out $(MODEL)
 
 model: $(STAMP)
 	$(PY) -m snippets.deploy.digits_model --out $(MODEL)
 
-app: $(STAMP) $(MODEL)/model.safetensors
+app: $(STAMP) $(MODEL)/domain.safetensors
 	$(PY) -m snippets.deploy.app --model $(MODEL)
 
-space: $(MODEL)/model.safetensors space-copy
+space: $(MODEL)/domain.safetensors space-copy
 	@echo "upload the contents of $(SPACE)/ to a Gradio Space (see docs/deploy/index.md)"
 
 # What a Space needs: its app.py and requirements.txt, the modules the app imports (found by

@@ -171,6 +171,22 @@ def print_page_weights(site: Path) -> None:
           "(goal <= 1.5; notebook prompts, copy labels, second copies of code and long outputs left out)")
 
 
+def print_domain_figures(model_folder: Path) -> None:
+    """The exported app's out-of-domain check: validation digits wrongly refused, and each set of non-digits caught."""
+    from snippets.datasets import digits_dataloaders
+    from snippets.deploy.domain import DomainCheck
+    from snippets.deploy.export import load_model
+    from snippets.deploy.not_digits import out_of_domain_images, read_image, share_refused
+
+    model, meta = load_model(model_folder)
+    check = DomainCheck.load(model_folder)
+    valid = [read_image(path) for path in digits_dataloaders(augment=False).valid_ds.items]   # make model's split
+    shares = {"validation digits (wrongly)": share_refused(check, model, meta, valid)}
+    shares |= {name: share_refused(check, model, meta, images) for name, images in out_of_domain_images().items()}
+    figures = ", ".join(f"{name} {share:.1%}" for name, share in shares.items())
+    print(f"web app out-of-domain check, share refused: {figures} (goal: validation digits <= 2%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print benchmark figures.")
     parser.add_argument("--model", type=Path, default=Path("models/digits"), help="exported digit model (make model)")
@@ -193,6 +209,7 @@ def main() -> None:
     print(f"mkdocs build --strict of the whole site: {time_site_build():.1f} s")
     synthetic_site.main([])  # the site with 5x and 10x the topics: build time and search index, against 1x
     load_test(args.model)
+    print_domain_figures(args.model)
 
 
 if __name__ == "__main__":

@@ -68,8 +68,9 @@ def needed_files(entry: Path, root: Path = ROOT) -> list[Path]:
 
 def assemble(model: Path, out: Path) -> list[Path]:
     """Write the Space's folder: app.py, requirements.txt, the needed package files and `models/digits/`."""
-    if not (model / "model.safetensors").is_file():
-        raise FileNotFoundError(f"{model}: no model.safetensors (run `make model` first)")
+    for name in ("model.safetensors", "domain.safetensors"):
+        if not (model / name).is_file():
+            raise FileNotFoundError(f"{model}: no {name} (run `make model` first)")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     written = []

@@ -6,4 +6,6 @@
    without unpickling anything.
 3. [`app`][snippets.deploy.app]: the Gradio app, with clear errors for bad uploads
    (`python -m snippets.deploy.app`, or `make app`).
+4. [`domain`][snippets.deploy.domain]: the check that refuses images unlike the training digits.
+5. [`not_digits`][snippets.deploy.not_digits]: images that are not digits, and the share refused.
 """

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import nn
 
+from snippets.deploy.domain import DomainCheck, block_statistics
 from snippets.deploy.export import load_model
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; set before gradio is imported
@@ -30,6 +32,11 @@ MAX_PIXELS = 25_000_000  # 25 megapixels (a 5,000 x 5,000 image): larger uploads
 MAX_FILE_BYTES = 20_000_000  # 20 MB
 CONCURRENCY = 2  # requests computed at once (one per CPU core); the rest wait in the queue
 QUEUE_SIZE = 64  # requests allowed to wait; more get "queue full" at once instead of waiting forever
+
+
+NOT_A_DIGIT = "This does not look like a handwritten digit, so there is no answer. Upload a picture of one digit."
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # PIL's names (its JPEG reader also opens phones' MPO)
+NOT_AN_IMAGE = "That file is not an image this app can read (PNG, JPEG, GIF, BMP, WebP or TIFF)."
 
 
 class BadImage(ValueError):
@@ -45,7 +52,8 @@ def prepare_digit(path: str | Path | None, meta: dict[str, Any]) -> torch.Tensor
     cropped to the ink, padded square and resized to the model's input size.
 
     Raises:
-        BadImage: no file, a file too big, not an image, corrupt, too many pixels, or blank.
+        BadImage: no file, a file too big, not an image of a format in `FORMATS`, corrupt, too
+            many pixels, or blank.
 
     Examples:
         >>> import tempfile
@@ -65,29 +73,78 @@ def prepare_digit(path: str | Path | None, meta: dict[str, Any]) -> torch.Tensor
     if path.stat().st_size > MAX_FILE_BYTES:
         raise BadImage(f"The file is {path.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB "
                        f"({MAX_FILE_BYTES:,} bytes).")
+    limit = f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels."
+    too_large = f"The image has more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels; {limit}"   # PIL's own refusal
     try:
-        with Image.open(path) as image:
-            width, height = image.size  # read from the header: nothing decoded yet
-            if width * height > MAX_PIXELS:
-                limit = f"{MAX_PIXELS / 1e6:.0f} megapixels"
-                raise BadImage(f"The image is {width} x {height} pixels; the limit is {limit}.")
-            if width == 0 or height == 0:
-                raise BadImage("The image is empty (0 pixels).")
+        size = image_size(path)  # from the header: nothing decoded yet
+    except Image.DecompressionBombError as error:
+        raise BadImage(too_large) from error
+    if size is None:
+        raise BadImage(NOT_AN_IMAGE)
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise BadImage(f"The image is {width} x {height} pixels; {limit}")
+    try:
+        with Image.open(path, formats=FORMATS) as image:
             image.load()
             grey = _to_grey(image)
-    except BadImage:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
-        raise BadImage("That file is not an image this app can read (PNG, JPEG, GIF, BMP, WebP...).") from error
+    except Image.DecompressionBombError as error:
+        raise BadImage(too_large) from error
+    except UnidentifiedImageError as error:
+        raise BadImage(NOT_AN_IMAGE) from error
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt image data
         raise BadImage("The image file is damaged and cannot be decoded.") from error
-    pixels = np.asarray(grey, dtype=np.float32) / 255.0
+    return digit_input(grey, meta)
+
+
+def digit_input(image: Image.Image, meta: dict[str, Any]) -> torch.Tensor:
+    """A decoded image, in any colour mode, to the model's input: `prepare_digit` after the file checks.
+
+    Raises:
+        BadImage: if the image is blank.
+
+    Examples:
+        >>> meta = {"input_size": [28, 28], "mean": 0.1307, "std": 0.3081}
+        >>> digit_input(Image.new("RGB", (30, 30), (200, 0, 0)), meta)
+        Traceback (most recent call last):
+        ...
+        snippets.deploy.app.BadImage: The image is blank: there is no digit to read.
+    """
+    pixels = np.asarray(_to_grey(image), dtype=np.float32) / 255.0
     if pixels.max() - pixels.min() < 0.1:
         raise BadImage("The image is blank: there is no digit to read.")
     if np.median(pixels) > 0.5:  # mostly light: dark ink on paper, so invert to MNIST's light on dark
         pixels = 1.0 - pixels
     return _fit_to_input(pixels, meta)
 # --8<-- [end:prepare]
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from the file's header, or None if none of the readers of `FORMATS` recognises it.
+
+    `Image.open` reads only the header too, but for an image of more than about 179 megapixels
+    (twice `Image.MAX_IMAGE_PIXELS`, PIL's guard against decompression bombs) it raises
+    `DecompressionBombError` instead of returning the size. This asks the readers of `FORMATS` in
+    turn, as `Image.open(path, formats=FORMATS)` does, without that check, so that the app can refuse
+    the image with its size. These readers decode nothing on opening; the one exception is a GIF whose
+    first frame is larger than its screen, which PIL checks as it reads the frame (so that still raises
+    `DecompressionBombError`). A reader that recognises the file but then refuses it counts as not
+    recognising it.
+    """
+    Image.init()
+    with path.open("rb") as file:
+        prefix = file.read(16)
+        for name in FORMATS:
+            reader, accept = Image.OPEN[name]
+            file.seek(0)
+            try:
+                accepted = not accept or accept(prefix)
+                if not accepted or isinstance(accepted, str):  # a string is PIL's "recognised, but unsupported"
+                    continue
+                return reader(file, str(path)).size
+            except (SyntaxError, IndexError, TypeError, struct.error, OSError, ValueError):  # not this format
+                continue
+    return None
 
 
 def _to_grey(image: Image.Image) -> Image.Image:
@@ -122,15 +179,23 @@ def _fit_to_input(pixels: np.ndarray, meta: dict[str, Any]) -> torch.Tensor:
     return (x - meta["mean"]) / meta["std"]
 
 
-def classify(model: nn.Module, meta: dict[str, Any], path: str | Path | None) -> dict[str, float]:
-    """Class name -> probability for one uploaded file; raises `gr.Error` with the reason on bad input."""
+# --8<-- [start:classify]
+def classify(model: nn.Module, meta: dict[str, Any], check: DomainCheck, path: str | Path | None) -> dict[str, float]:
+    """Class name -> probability for one uploaded file; raises `gr.Error` with the reason on bad input.
+
+    An image that `check` finds unlike the training digits gets no label but the message
+    `NOT_A_DIGIT`: a confident wrong answer is worse than none.
+    """
     try:
         x = prepare_digit(path, meta)
     except BadImage as error:
         raise gr.Error(str(error), title="Cannot read this image") from error
+    if not check.accepts(block_statistics(model, x))[0]:
+        raise gr.Error(NOT_A_DIGIT, title="Not a digit?")
     with torch.no_grad():
         probs = model(x).softmax(dim=1)[0]
     return {name: float(p) for name, p in zip(meta["classes"], probs, strict=True)}
+# --8<-- [end:classify]
 
 
 # --8<-- [start:build_app]
@@ -138,9 +203,10 @@ def build_app(model_folder: str | Path, examples: list[str] | None = None) -> gr
     """The Gradio page and API (`/predict`) for the model in `model_folder`.
 
     Raises:
-        FileNotFoundError: if the model has not been exported there (`make model`).
+        FileNotFoundError: if the model or its domain check has not been exported there (`make model`).
     """
     model, meta = load_model(model_folder)
+    check = DomainCheck.load(model_folder)
     with gr.Blocks(title="Handwritten digit classifier") as app:
         gr.Markdown("# Which digit is it?\nUpload a picture of one handwritten digit (dark on light or light on "
                     f"dark). Up to {MAX_PIXELS / 1e6:.0f} megapixels and {MAX_FILE_BYTES / 1e6:.0f} MB.")
@@ -150,8 +216,8 @@ def build_app(model_folder: str | Path, examples: list[str] | None = None) -> gr
             upload = gr.File(label="Image of a digit", type="filepath", file_types=["image"], height=140)
             label = gr.Label(num_top_classes=3, label="Prediction")
         button = gr.Button("Classify", variant="primary")
-        button.click(lambda path: classify(model, meta, path), inputs=upload, outputs=label, api_name="predict")
-        upload.upload(lambda path: classify(model, meta, path), inputs=upload, outputs=label, api_name=False)
+        button.click(lambda path: classify(model, meta, check, path), inputs=upload, outputs=label, api_name="predict")
+        upload.upload(lambda path: classify(model, meta, check, path), inputs=upload, outputs=label, api_name=False)
         if examples:
             gr.Examples(examples, inputs=upload)
     return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)

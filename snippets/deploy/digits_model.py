@@ -18,6 +18,7 @@ from fastai.vision.all import CrossEntropyLossFlat, Learner, accuracy, set_seed
 from PIL import Image
 
 from snippets.datasets import MNIST_MEAN, MNIST_STD, digits_dataloaders, load_mnist_sample
+from snippets.deploy.domain import DomainCheck, block_statistics, fit_domain_check
 from snippets.deploy.export import save_model
 from snippets.foundations.cnn import simple_cnn
 from snippets.textlog import plain_text_log
@@ -72,7 +73,18 @@ def export_digits_model(learn: Learner, folder: Path | str = DEFAULT_FOLDER) -> 
     }
     folder = save_model(learn.model.cpu(), folder, meta)
     write_examples(folder / "examples")  # a few digits for the app's page, shipped with the model
+    digits_domain_check(learn, meta).save(folder)    # the app refuses what does not look like these digits
     return folder
+
+
+def digits_domain_check(learn: Learner, meta: dict) -> DomainCheck:
+    """The out-of-domain check (`snippets.deploy.domain`), fitted on the training digits read as the app reads them."""
+    from snippets.deploy.app import prepare_digit
+
+    paths = [Path(p) for p in learn.dls.train_ds.items]
+    x = torch.cat([prepare_digit(p, meta) for p in paths])
+    labels = torch.tensor([meta["classes"].index(p.parent.name) for p in paths])
+    return fit_domain_check(block_statistics(learn.model.cpu().eval(), x), labels)
 
 
 def main(argv: list[str] | None = None) -> None:

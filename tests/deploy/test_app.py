@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import socket
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +16,14 @@ import torch
 from PIL import Image
 from torch import nn
 
-from snippets.deploy.app import BadImage, build_app, examples_in, prepare_digit
+from snippets.datasets import load_mnist_sample
+from snippets.deploy.app import NOT_A_DIGIT, NOT_AN_IMAGE, BadImage, build_app, examples_in, prepare_digit
 from snippets.deploy.digits_model import export_digits_model, train_digits_model, write_examples
+from snippets.deploy.domain import DomainCheck
 from snippets.deploy.export import load_model, save_model
+from snippets.deploy.not_digits import out_of_domain_images, share_refused
 from snippets.foundations.cnn import simple_cnn
+from tests.exact import exactly
 from tools import ROOT
 from tools.space import assemble
 
@@ -150,6 +157,101 @@ def _bad_files(folder: Path, example: str) -> dict[str, tuple[Path | None, str]]
     }
 
 
+def _png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header says `width` x `height` (grey, 8 bits), followed by a tiny image body."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    body = chunk(b"IDAT", zlib.compress(b"\0" * 8)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + body
+
+
+def _jpeg_claiming(width: int, height: int) -> bytes:
+    """A real 16 x 16 JPEG with the size in its frame header (SOF0) changed to `width` x `height`."""
+    buffer = io.BytesIO()
+    Image.new("L", (16, 16), 128).save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def _huge_files(folder: Path) -> dict[str, tuple[Path, str]]:
+    """Images over PIL's own decompression-bomb limit (about 179 megapixels): the app must still give their size."""
+    Image.new("1", (20_000, 20_000), 1).save(folder / "wide.png")  # a real, valid PNG of 400 megapixels (50 kB)
+    (folder / "claims.png").write_bytes(_png_claiming(100_000, 100_000))
+    (folder / "claims.jpg").write_bytes(_jpeg_claiming(60_000, 50_000))
+    limit = "the limit is 25 megapixels."
+    return {
+        "20,000 px PNG": (folder / "wide.png", f"The image is 20000 x 20000 pixels; {limit}"),
+        "100,000 px PNG header": (folder / "claims.png", f"The image is 100000 x 100000 pixels; {limit}"),
+        "60,000 px JPEG header": (folder / "claims.jpg", f"The image is 60000 x 50000 pixels; {limit}"),
+    }
+
+
+def _gif_with_a_frame_larger_than_its_screen(width: int, height: int) -> bytes:
+    """A GIF whose screen is 1 x 1 and whose first frame is `width` x `height`: PIL checks the frame as it opens."""
+    screen = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0, 0, 0)
+    frame = b"," + struct.pack("<HHHHB", 0, 0, width, height, 0) + b"\x02\x02\x4c\x01\x00"
+    return screen + frame + b";"
+
+
+def test_empty_files_gifs_past_pils_limit_and_other_formats_get_clear_messages(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "two.png").write_bytes(b"\n\x05")
+    (tmp_path / "frame.gif").write_bytes(_gif_with_a_frame_larger_than_its_screen(20_000, 20_000))
+    _digit_canvas().save(tmp_path / "digit.ico")              # an icon decodes as it opens: not accepted
+    for name in ("empty.png", "two.png", "digit.ico"):
+        with pytest.raises(BadImage, match=exactly(NOT_AN_IMAGE)):
+            prepare_digit(tmp_path / name, META)
+    with pytest.raises(BadImage, match=exactly("The image has more than 178,956,970 pixels; "
+                                               "the limit is 25 megapixels.")):
+        prepare_digit(tmp_path / "frame.gif", META)
+
+
+@pytest.mark.parametrize("kind", ["20,000 px PNG", "100,000 px PNG header", "60,000 px JPEG header"])
+def test_an_image_beyond_pils_own_limit_is_refused_with_its_size(tmp_path, kind):
+    path, message = _huge_files(tmp_path)[kind]
+    with pytest.raises(BadImage, match=exactly(message)):
+        prepare_digit(path, META)
+
+
+@pytest.mark.parametrize("kind", ["20,000 px PNG", "100,000 px PNG header", "60,000 px JPEG header"])
+def test_client_gets_the_size_of_an_image_beyond_pils_limit(client, examples, tmp_path, kind):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    path, message = _huge_files(tmp_path)[kind]
+    with pytest.raises(AppError, match=exactly(message)):
+        client.predict(handle_file(str(path)), api_name="/predict")
+    assert client.predict(handle_file(examples[2]), api_name="/predict")["label"] == "2"
+
+
+def test_client_is_told_noise_and_photos_are_not_digits(client, examples, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    sets = out_of_domain_images()
+    for name in ("random noise", "photographs"):
+        path = _save(tmp_path, f"{name}.png", sets[name][0])
+        with pytest.raises(AppError, match=exactly(NOT_A_DIGIT)):
+            client.predict(handle_file(str(path)), api_name="/predict")
+    assert client.predict(handle_file(examples[3]), api_name="/predict")["label"] == "3"
+
+
+def test_the_exported_check_accepts_validation_digits_and_refuses_noise_and_photos(trained):
+    loaded, meta = load_model(trained[1])
+    folder = trained[1]
+    check = DomainCheck.load(folder)
+    images, _ = load_mnist_sample()
+    digits = [Image.fromarray(image) for image in images[::50]]        # 100 digits, ten of each
+    assert share_refused(check, loaded, meta, digits) <= 0.05          # most of these were training digits
+    sets = out_of_domain_images()
+    assert share_refused(check, loaded, meta, sets["random noise"]) == 1.0
+    assert share_refused(check, loaded, meta, sets["photographs"]) >= 0.9
+
+
 def test_an_image_of_25_megapixels_is_read_and_one_pixel_more_is_refused(tmp_path):
     """One row of pixels: a small file, and nothing to decode for the refused one (the header says its size)."""
     at_limit = Image.new("1", (25_000_000, 1), 1)
@@ -225,6 +327,7 @@ def test_space_folder_runs_with_only_the_space_requirements(model_folder, tmp_pa
     space = tmp_path / "space"
     assemble(model_folder, space)
     assert (space / "models" / "digits" / "model.safetensors").is_file()
+    assert (space / "models" / "digits" / "domain.safetensors").is_file()
     script = (
         "import os, runpy, sys\n"
         "space = runpy.run_path('app.py')  # as Spaces runs it, without launching\n"
