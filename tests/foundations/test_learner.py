@@ -62,14 +62,19 @@ def test_the_recorder_logs_what_fit_logs():
                                                        for e in history.epochs]
 
 
-def test_the_recorder_plots_batch_and_validation_losses():
+def plotted(epochs: int, batch_size: int):
+    """A recorder after `epochs` of training on the 90 rows of `data()`, and the axes of its plot."""
     import matplotlib
 
     matplotlib.use("Agg")
     train, valid = data()
     m, recorder = model(), Recorder(log=None)
-    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [recorder], batch_size=16).fit(2)
-    ax = recorder.plot_losses()
+    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [recorder], batch_size=batch_size).fit(epochs)
+    return recorder, recorder.plot_losses()
+
+
+def test_the_recorder_plots_batch_and_validation_losses():
+    recorder, ax = plotted(epochs=2, batch_size=16)
     batch_line, valid_line = ax.get_lines()
     assert list(batch_line.get_ydata()) == recorder.losses
     assert list(valid_line.get_ydata()) == [row[2] for row in recorder.epochs]
@@ -339,13 +344,7 @@ def test_early_stopping_counts_from_zero_in_every_fit():
 
 
 def test_the_recorders_plot_is_labelled():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    train, valid = data()
-    m, recorder = model(), Recorder(log=None)
-    Learner(m, train, valid, cross_entropy, SGD(m.parameters(), lr=0.1), [recorder], batch_size=45).fit(1)
-    ax = recorder.plot_losses()
+    _, ax = plotted(epochs=1, batch_size=45)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training loss (each batch)",
                                                                   "validation loss (each epoch)"]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("batch", "loss")
