@@ -290,6 +290,7 @@ def collab_dataloaders(
 
     check_ratings(ratings, user, item, rating)
     check_valid_pct(valid_pct, len(ratings))
+    ratings = ratings[[user, item, rating]]  # fastai 2.8 fails to batch a table whose rating column comes first
     return CollabDataLoaders.from_df(
         ratings, user_name=user, item_name=item, rating_name=rating, valid_pct=valid_pct, seed=seed, bs=bs
     )

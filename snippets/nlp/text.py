@@ -103,7 +103,7 @@ def text_dataloaders(
     if n_train is not None:
         train_rows = training_subset(df, n_train, valid, seed)
     df = pd.concat([train_rows, df[is_valid]]).reset_index(drop=True)
-    return TextDataLoaders.from_df(df, text_col=text, label_col=label, valid_col=valid, bs=bs, seed=seed)
+    return TextDataLoaders.from_df(df, text_col=text, label_col=label, valid_col=valid, bs=bs)
 # --8<-- [end:dataloaders]
 
 

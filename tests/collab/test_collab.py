@@ -259,3 +259,17 @@ def test_bias_baseline_defaults_and_messages(four_ratings):
                "pass unknown='zero' to predict them with a bias of 0")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         model.predict(new)
+
+
+def test_collab_dataloaders_find_the_columns_by_name_in_any_order(ratings):
+    """fastai alone fails to make a batch when the rating column comes first (negative numpy strides)."""
+    renamed = ratings.rename(columns={"user": "reader", "movie": "book", "rating": "stars"})
+    dls = collab_dataloaders(renamed[["stars", "book", "reader"]], user="reader", item="book", rating="stars", bs=64)
+    x, y = dls.one_batch()
+    assert list(dls.classes) == ["reader", "book"] and x.shape == (64, 2) and y.shape == (64, 1)
+    assert set(y.flatten().tolist()) <= set(ratings.rating)
+
+
+def test_an_infinite_rating_is_refused_like_a_missing_one():
+    with pytest.raises(ValueError, match=r"^ratings column 'rating' must hold finite numbers$"):
+        check_ratings(pd.DataFrame({"user": [1, 2], "item": [2, 3], "rating": [4.0, float("inf")]}), item="item")

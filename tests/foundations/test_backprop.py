@@ -119,3 +119,10 @@ def test_the_loss_gradient_keeps_the_logits_precision():
     loss.forward(torch.zeros(2, 3, dtype=torch.float64), torch.tensor([0, 2]))
     grad = loss.backward()
     assert grad.dtype == torch.float64
+
+
+def test_the_starting_weights_follow_the_generator_not_the_global_seed():
+    torch.manual_seed(0)
+    first = Affine(4, 3, generator=torch.Generator().manual_seed(7)).weight
+    torch.manual_seed(1)
+    assert torch.equal(Affine(4, 3, generator=torch.Generator().manual_seed(7)).weight, first)

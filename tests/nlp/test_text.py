@@ -242,3 +242,12 @@ def test_tfidf_baseline_is_word_pairs_seen_twice_damped_then_logistic_regression
     settings = vectorizer.get_params()
     assert (settings["ngram_range"], settings["min_df"], settings["sublinear_tf"]) == ((1, 2), 2, True)
     assert (regression.C, regression.max_iter) == (3.0, 1000) and tfidf_classifier(c=0.5).steps[1][1].C == 0.5
+
+
+def test_text_dataloaders_find_the_columns_by_name_in_any_order_and_draw_with_seed_42():
+    df = pd.DataFrame({"held_out": [False] * 4 + [True] * 2, "verdict": ["a", "b"] * 3,
+                       "review": [f"Review number {i}" for i in range(6)], "id": range(6)})
+    dls = text_dataloaders(df, text="review", label="verdict", valid="held_out", bs=2)
+    assert list(dls.vocab[1]) == ["a", "b"] and "number" in dls.vocab[0]
+    drawn = text_dataloaders(df, text="review", label="verdict", valid="held_out", n_train=2, bs=2)
+    assert list(drawn.train_ds.items.id) == list(df.iloc[:4].sample(n=2, random_state=42).id)
