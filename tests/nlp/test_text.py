@@ -245,8 +245,8 @@ def test_tfidf_baseline_is_word_pairs_seen_twice_damped_then_logistic_regression
 
 
 def test_text_dataloaders_find_the_columns_by_name_in_any_order_and_draw_with_seed_42():
-    df = pd.DataFrame({"held_out": [False] * 4 + [True] * 2, "verdict": ["a", "b"] * 3,
-                       "review": [f"Review number {i}" for i in range(6)], "id": range(6)})
+    df = pd.DataFrame({"held_out": [False] * 4 + [True] * 2, "review": [f"Review number {i}" for i in range(6)],
+                       "verdict": ["a", "b"] * 3, "id": range(6)})   # fastai's defaults would read columns 0 and 1
     dls = text_dataloaders(df, text="review", label="verdict", valid="held_out", bs=2)
     assert list(dls.vocab[1]) == ["a", "b"] and "number" in dls.vocab[0]
     drawn = text_dataloaders(df, text="review", label="verdict", valid="held_out", n_train=2, bs=2)
