@@ -273,3 +273,9 @@ def test_collab_dataloaders_find_the_columns_by_name_in_any_order(ratings):
 def test_an_infinite_rating_is_refused_like_a_missing_one():
     with pytest.raises(ValueError, match=r"^ratings column 'rating' must hold finite numbers$"):
         check_ratings(pd.DataFrame({"user": [1, 2], "item": [2, 3], "rating": [4.0, float("inf")]}), item="item")
+
+
+def test_rmse_computes_in_float64_whatever_it_is_given():
+    """10000.1 is not a float32 number (the nearest is 10000.099609...): in float32 the error would be off by 4e-4."""
+    assert rmse([10000.1], [10000.0]) == pytest.approx(0.1, rel=1e-9)
+    assert rmse([10000.0], [10000.1]) == pytest.approx(0.1, rel=1e-9)

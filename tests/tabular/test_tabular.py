@@ -198,3 +198,9 @@ def test_a_continuous_column_with_no_value_in_training_rows_is_refused(table):
     message = "column(s) ['size'] have no value in any training row: drop or fill them first"
     with pytest.raises(ValueError, match=exactly(message)):
         tabular_pandas(gappy, "price", classification=False)
+
+
+def test_log_rmse_takes_pandas_nullable_integers():
+    prices = pd.Series([100_000, 200_000], dtype="Int64")           # what read_csv gives for whole prices
+    assert round(log_rmse(pd.Series([110_000, 220_000], dtype="Int64"), prices), 4) == 0.0953
+    assert round(log_rmse([110_000.0, 220_000.0], prices), 4) == 0.0953
