@@ -179,7 +179,6 @@ def _fit_to_input(pixels: np.ndarray, meta: dict[str, Any]) -> torch.Tensor:
     return (x - meta["mean"]) / meta["std"]
 
 
-# --8<-- [start:classify]
 def classify(model: nn.Module, meta: dict[str, Any], check: DomainCheck, path: str | Path | None) -> dict[str, float]:
     """Class name -> probability for one uploaded file; raises `gr.Error` with the reason on bad input.
 
@@ -195,7 +194,6 @@ def classify(model: nn.Module, meta: dict[str, Any], check: DomainCheck, path: s
     with torch.no_grad():
         probs = model(x).softmax(dim=1)[0]
     return {name: float(p) for name, p in zip(meta["classes"], probs, strict=True)}
-# --8<-- [end:classify]
 
 
 # --8<-- [start:build_app]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 import pytest
@@ -20,6 +19,7 @@ from snippets.collab import (
     rmse,
     sigmoid_range,
 )
+from tests.exact import exactly
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_dot_product_adds_both_biases_to_the_dot_product_by_hand():
     ],
 )
 def test_check_ids_names_the_offending_id(x, message):
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+    with pytest.raises(ValueError, match=exactly(message)):
         check_ids(torch.tensor(x), n_users=3, n_items=2)
 
 
@@ -238,7 +238,7 @@ def test_collab_dataloaders_read_the_columns_they_are_given(ratings):
     assert set(default.valid_ds.items.index) == set(torch.randperm(3000)[:600].tolist())
     assert default.bs == 1024
     message = "ratings is missing column(s) ['rating']; it has ['reader', 'book', 'stars']"
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+    with pytest.raises(ValueError, match=exactly(message)):
         collab_dataloaders(renamed, user="reader", item="book")
 
 
@@ -257,7 +257,7 @@ def test_bias_baseline_defaults_and_messages(four_ratings):
     new = pd.DataFrame({"user": [7, 8, 9, 10, 11, 12, 1], "movie": [10] * 7})
     message = ("unknown user id(s) [7, 8, 9, 10, 11] (6 in all): not in the training ratings; "
                "pass unknown='zero' to predict them with a bias of 0")
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+    with pytest.raises(ValueError, match=exactly(message)):
         model.predict(new)
 
 

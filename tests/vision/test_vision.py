@@ -15,6 +15,7 @@ from snippets.vision import (
     to_imagenet_batch,
     top_predictions,
 )
+from tests.exact import exactly
 
 
 def test_pretrained_network_knows_a_cat_and_an_espresso():
@@ -174,5 +175,5 @@ def test_shrinking_averages_the_pixels_it_drops():
 
 
 def test_no_images_is_refused_exactly():
-    with pytest.raises(ValueError, match=r"\Ano images given\Z"):
+    with pytest.raises(ValueError, match=exactly("no images given")):
         to_imagenet_batch([])
