@@ -136,3 +136,22 @@ def test_cheat_sheet_fits_two_and_a_half_screens_without_sideways_scrolling(page
     assert screens <= MAX_SCREENS, f"{sheet}: {screens:.2f} screens at 1280 x 900"
     assert not overflowing, f"{sheet}: code blocks that scroll sideways at 1280 px, starting {overflowing}"
     assert page.locator("article .grid.recipes > .card").count() >= 2, f"{sheet}: recipes not laid out as cards"
+
+
+def test_sheet_layout_measures_every_tab_not_only_the_one_shown(page, tmp_path):
+    """A wide line and a tall block inside the second, hidden tab count as much as visible ones."""
+    tall = "<br>".join(["line"] * 200)
+    html = f"""<html><body style="margin:0"><article><div style="width:300px">
+        <pre><code>short</code></pre>
+        <div class="tabbed-set">
+          <input type="radio" name="t" id="a" checked><input type="radio" name="t" id="b">
+          <style>#a:checked ~ .b, #b:checked ~ .a {{display: none}} code {{display: block; overflow: auto}}</style>
+          <div class="a"><pre><code>first tab</code></pre></div>
+          <div class="b"><pre><code>{"x" * 500}</code></pre><p>{tall}</p></div>
+        </div></div></article></body></html>"""
+    sheet = tmp_path / "sheet.html"
+    sheet.write_text(html)
+    screens, overflowing = sheet_layout(page, sheet.as_uri())
+    assert overflowing == ["x" * 500]
+    assert screens > 2  # 200 lines of the hidden tab
+    assert page.locator("#a").is_checked()  # left as the page opened

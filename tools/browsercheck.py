@@ -95,15 +95,38 @@ def search_misses(page: Page, base: str, queries: dict[str, set[str]], top: int 
 def sheet_layout(page: Page, url: str) -> tuple[float, list[str]]:
     """A page's height in screens of the viewport, and the code blocks that scroll sideways.
 
+    Content tabs show one block at a time, so every tab of every tab set is shown in turn (the
+    others on their first tab, as the page opens): the height is the tallest the page gets after
+    one click, and a code block is measured while it is visible.
+
     Returns:
-        `(screens, overflowing)`: the document's height divided by the viewport's; the first line of
-        each code block whose text is wider than its box (the reader would have to scroll it).
+        `(screens, overflowing)`: the tallest document height divided by the viewport's; the first
+        line of each code block whose text is wider than its box (the reader would have to scroll it).
     """
     page.goto(url)
     page.wait_for_load_state("load")
-    height = page.evaluate("document.documentElement.scrollHeight")
-    overflowing = page.locator("article pre > code").evaluate_all(
-        "codes => codes.filter(c => c.scrollWidth > c.clientWidth + 1)"
-        ".map(c => c.innerText.split('\\n')[0])"
+    height, overflowing = page.evaluate(
+        """() => {
+            const wide = new Set();
+            let height = 0;
+            const measure = () => {
+                height = Math.max(height, document.documentElement.scrollHeight);
+                for (const code of document.querySelectorAll("article pre > code")) {
+                    if (code.offsetParent !== null && code.scrollWidth > code.clientWidth + 1) {
+                        wide.add(code.innerText.split("\\n")[0]);
+                    }
+                }
+            };
+            measure();
+            for (const set of document.querySelectorAll("article .tabbed-set")) {
+                const tabs = [...set.querySelectorAll(":scope > input")];
+                for (const tab of tabs) {
+                    tab.checked = true;
+                    measure();
+                }
+                tabs[0].checked = true;
+            }
+            return [height, [...wide]];
+        }"""
     )
     return height / page.viewport_size["height"], overflowing
