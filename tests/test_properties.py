@@ -23,7 +23,7 @@ from snippets.foundations import MLP, SGD, Affine, accuracy, cross_entropy, log_
 from snippets.foundations.neighbours import nearest
 from snippets.nlp.embeddings import BagOfEmbeddings, nearest_words
 from snippets.tabular import check_table, log_rmse
-from snippets.vision import to_imagenet_batch, top_predictions
+from snippets.vision.pretrained import to_imagenet_batch, top_predictions
 
 settings.register_profile("project", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("project")

@@ -22,7 +22,7 @@ from snippets.collab import DotProduct, rmse, sigmoid_range
 from snippets.foundations import Affine, accuracy, cross_entropy, log_softmax, minibatches, mse, relu
 from snippets.foundations.neighbours import nearest
 from snippets.tabular import log_rmse
-from snippets.vision import IMAGENET_MEAN, IMAGENET_STD, to_imagenet_batch
+from snippets.vision.pretrained import IMAGENET_MEAN, IMAGENET_STD, to_imagenet_batch
 
 finite = st.floats(-100, 100, width=32)
 positive = st.floats(0.01, 1e4)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from snippets.datasets import load_faces, sample_photos
-from snippets.vision import (
+from snippets.vision.pretrained import (
     EFFICIENTNET_GROUPS,
     efficientnet_lite0,
     efficientnet_splitter,
@@ -59,8 +59,12 @@ def test_fastai_gives_the_groups_rising_rates_and_freeze_trains_the_head_only():
 
     data = TensorDataset(torch.zeros(4, 3, 32, 32), torch.tensor([0, 1, 0, 1]))
     dls = DataLoaders.from_dsets(data, data, bs=2, device="cpu")
-    learn = Learner(dls, efficientnet_lite0(n_classes=2, pretrained=False), loss_func=CrossEntropyLossFlat(),
-                    splitter=efficientnet_splitter)
+    learn = Learner(
+        dls,
+        efficientnet_lite0(n_classes=2, pretrained=False),
+        loss_func=CrossEntropyLossFlat(),
+        splitter=efficientnet_splitter,
+    )
     learn.create_opt()
     learn.opt.set_hyper("lr", slice(1e-4, 1e-2))
     rates = [h["lr"] for h in learn.opt.hypers]
@@ -70,7 +74,7 @@ def test_fastai_gives_the_groups_rising_rates_and_freeze_trains_the_head_only():
     trainable = {id(p) for p in model.parameters() if p.requires_grad}
     assert {id(model._fc.weight), id(model._fc.bias)} <= trainable
     assert id(model._conv_stem.weight) not in trainable and id(model._conv_head.weight) not in trainable
-    assert id(model._bn0.weight) in trainable            # train_bn=True: BatchNorm stays trainable
+    assert id(model._bn0.weight) in trainable  # train_bn=True: BatchNorm stays trainable
     learn.unfreeze()
     assert all(p.requires_grad for p in model.parameters())
 
@@ -87,9 +91,9 @@ def test_batch_scales_uint8_and_float_alike():
 def test_grey_images_get_three_equal_channels():
     images, _, _ = load_faces()
     batch = to_imagenet_batch(images[:2], size=32)
-    unnormalised = batch * torch.tensor([0.229, 0.224, 0.225])[:, None, None] + torch.tensor(
-        [0.485, 0.456, 0.406]
-    )[:, None, None]
+    unnormalised = (
+        batch * torch.tensor([0.229, 0.224, 0.225])[:, None, None] + torch.tensor([0.485, 0.456, 0.406])[:, None, None]
+    )
     torch.testing.assert_close(unnormalised[:, 0], unnormalised[:, 1])
     torch.testing.assert_close(unnormalised[:, 1], unnormalised[:, 2])
 
@@ -147,8 +151,9 @@ def test_a_one_class_head_is_allowed():
 def test_float32_images_are_accepted_and_floats_above_1_refused():
     rng = np.random.default_rng(1)
     image = rng.random((12, 9, 3))
-    torch.testing.assert_close(to_imagenet_batch([image.astype(np.float32)], size=8),
-                               to_imagenet_batch([image], size=8))
+    torch.testing.assert_close(
+        to_imagenet_batch([image.astype(np.float32)], size=8), to_imagenet_batch([image], size=8)
+    )
     with pytest.raises(ValueError, match=r"got 0 to 1\.5"):
         to_imagenet_batch([np.array([[0.0, 1.5]])], size=8)
 
@@ -167,11 +172,11 @@ def test_shrinking_averages_the_pixels_it_drops():
     (columns 3 and 4 of every 8 here), and these lines would come out white.
     """
     lines = np.zeros((64, 64), dtype=np.uint8)
-    lines[:, (np.arange(64) % 8 == 3) | (np.arange(64) % 8 == 4)] = 255       # 2 of every 8 columns
+    lines[:, (np.arange(64) % 8 == 3) | (np.arange(64) % 8 == 4)] = 255  # 2 of every 8 columns
     batch = to_imagenet_batch([lines], size=8)
     unnormalised = batch[0, 0] * 0.229 + 0.485
     interior = unnormalised[:, 1:-1]
-    assert float(interior.min()) > 0.15 and float(interior.max()) < 0.45      # about 2/8 of white, not 1
+    assert float(interior.min()) > 0.15 and float(interior.max()) < 0.45  # about 2/8 of white, not 1
 
 
 def test_no_images_is_refused_exactly():

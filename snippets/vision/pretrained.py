@@ -65,6 +65,8 @@ def efficientnet_lite0(n_classes: int | None = None, pretrained: bool = True) ->
             raise ValueError(f"n_classes must be at least 1, got {n_classes}")
         model._fc = nn.Linear(model._fc.in_features, n_classes)
     return model
+
+
 # --8<-- [end:pretrained]
 
 
