@@ -24,8 +24,6 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 
-
-
 def test_home_page_maps_the_topics(site):
     text = text_of((site / "index.html").read_text())
     for topic in ("Foundations", "Computer vision", "NLP", "Tabular data", "Collaborative filtering"):
@@ -88,7 +86,12 @@ def api_page(site: Path, module_name: str) -> Path:
 
 def test_every_module_has_a_generated_api_page(site):
     modules = package_modules()
-    assert {"snippets.foundations.sgd", "snippets.nlp.text", "snippets.deploy.app", "snippets.vision.pretrained"} <= set(modules)
+    assert {
+        "snippets.foundations.sgd",
+        "snippets.nlp.text",
+        "snippets.deploy.app",
+        "snippets.vision.pretrained",
+    } <= set(modules)
     assert sorted(p.name for p in (ROOT / "docs" / "api").iterdir()) == ["index.md"], "API pages are generated"
     for name in modules:
         assert api_page(site, name).is_file(), name
@@ -105,8 +108,10 @@ def test_api_page_documents_every_public_name(site, module_name):
     if hasattr(module, "__path__"):
         return  # a package's page shows its docstring; its names are on its modules' pages
     public = [
-        name for name, obj in vars(module).items()
-        if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+        name
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
         and obj.__module__ == module.__name__
     ]
     assert public, f"{module_name} defines no public function or class"
@@ -293,8 +298,10 @@ def test_results_page_is_generated_from_every_notebooks_printed_result(site):
         last = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"][-1]
         printed = "".join("".join(o.get("text", "")) for o in last["outputs"])
         row = by_link[path.relative_to(ROOT / "docs").with_suffix(".html").as_posix()]
-        block = (f"result\n  model: {row[1]}\n  dataset: {row[2]}\n  metric: {row[3]}\n  value: {row[4]}\n"
-                 f"  reference: {row[5] or 'none'}\n  training time: {row[6]}")
+        block = (
+            f"result\n  model: {row[1]}\n  dataset: {row[2]}\n  metric: {row[3]}\n  value: {row[4]}\n"
+            f"  reference: {row[5] or 'none'}\n  training time: {row[6]}"
+        )
         assert block in printed, f"{path.name}: the results page shows {row}"
 
 
@@ -319,28 +326,52 @@ def test_results_rows_hold_each_notebooks_last_printed_result(tmp_path, monkeypa
     monkeypatch.setattr(Path, "rglob", lambda folder, pattern: sorted(listed(folder, pattern), reverse=True))
 
     docs = tmp_path / "docs"
-    earlier = ("result\n  model: not this one\n  dataset: d\n  metric: m\n  value: 0.1\n  reference: none\n"
-               "  training time: 9.9 s\n")
-    _tiny_notebook(docs / "zz" / "ratings.ipynb", [
-        ("markdown", "Intro text before the title.\n\n## Not the title", []),
-        ("markdown", "# Ratings | dot product\n\n# A later heading", []),
-        ("code", "print(first)", [earlier]),
-        ("code", "print(result)", ["epoch 0 loss 0.9\n", "result\n  model: dot | bias\n  dataset: MovieLens\n"
-                                   "  metric: valid MSE\n  value: 0.8233\n  reference: 0.849 (the course)\n"
-                                   "  training time: 12.5 s\n"]),
-    ])
-    _tiny_notebook(docs / "aa" / "digits.ipynb", [
-        ("markdown", "# Digits", []),
-        ("code", "print(result)", ["result\n  model: MLP\n  dataset: sklearn digits\n  metric: valid accuracy\n"
-                                   "  value: 0.9694\n  reference: none\n  training time: 0.3 s\n"]),
-    ])
-    _tiny_notebook(docs / "aa" / ".ipynb_checkpoints" / "digits-checkpoint.ipynb", [
-        ("markdown", "# An autosaved copy", []),
-        ("code", "", [earlier]),
-    ])
+    earlier = (
+        "result\n  model: not this one\n  dataset: d\n  metric: m\n  value: 0.1\n  reference: none\n"
+        "  training time: 9.9 s\n"
+    )
+    _tiny_notebook(
+        docs / "zz" / "ratings.ipynb",
+        [
+            ("markdown", "Intro text before the title.\n\n## Not the title", []),
+            ("markdown", "# Ratings | dot product\n\n# A later heading", []),
+            ("code", "print(first)", [earlier]),
+            (
+                "code",
+                "print(result)",
+                [
+                    "epoch 0 loss 0.9\n",
+                    "result\n  model: dot | bias\n  dataset: MovieLens\n"
+                    "  metric: valid MSE\n  value: 0.8233\n  reference: 0.849 (the course)\n"
+                    "  training time: 12.5 s\n",
+                ],
+            ),
+        ],
+    )
+    _tiny_notebook(
+        docs / "aa" / "digits.ipynb",
+        [
+            ("markdown", "# Digits", []),
+            (
+                "code",
+                "print(result)",
+                [
+                    "result\n  model: MLP\n  dataset: sklearn digits\n  metric: valid accuracy\n"
+                    "  value: 0.9694\n  reference: none\n  training time: 0.3 s\n"
+                ],
+            ),
+        ],
+    )
+    _tiny_notebook(
+        docs / "aa" / ".ipynb_checkpoints" / "digits-checkpoint.ipynb",
+        [
+            ("markdown", "# An autosaved copy", []),
+            ("code", "", [earlier]),
+        ],
+    )
     page = results_markdown(docs)
     assert page.startswith("---\ntitle: Results\n")
-    assert page[page.index("| notebook |"):] == (
+    assert page[page.index("| notebook |") :] == (
         "| notebook | model | dataset | metric | value | reference | training time |\n"
         "| --- | --- | --- | --- | ---: | --- | ---: |\n"
         "| [Digits](aa/digits.ipynb) | MLP | sklearn digits | valid accuracy | 0.9694 |  | 0.3 s |\n"
