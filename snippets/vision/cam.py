@@ -13,9 +13,11 @@ the average pooling it gives the same map as CAM, divided by the number of posit
 the negative parts); on an earlier layer the grid is finer, so the map is sharper.
 
 The layer's output is read with a *forward hook* (`register_forward_hook`), a function PyTorch
-calls after the layer runs. fastbook (chapter 18) also reads the gradient with a backward hook;
-here `torch.autograd.grad` asks for it directly, which leaves the parameters' `.grad` untouched.
-Every hook is removed when the `with` block ends, even after an error.
+calls after the layer runs. fastbook (chapter 18) reads the gradient with a backward hook
+(`register_backward_hook`, which PyTorch now deprecates for `register_full_backward_hook`) and
+leaves out the final ReLU; here `torch.autograd.grad` asks for the gradient directly, which leaves
+the parameters' `.grad` untouched. Every hook is removed when the `with` block ends, even after
+an error.
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ def _targets(logits: Tensor, target: int | Tensor | None) -> Tensor:
     """One class per image: the given ones, or the predicted ones."""
     if target is None:
         return logits.argmax(dim=1)
-    target = torch.as_tensor(target).reshape(-1).expand(len(logits))
+    target = torch.as_tensor(target).reshape(-1)
+    if len(target) not in (1, len(logits)):
+        raise ValueError(f"give one target class, or one per image ({len(logits)}), not {len(target)}")
+    target = target.expand(len(logits))
     if ((target < 0) | (target >= logits.shape[1])).any():
         raise ValueError(f"target classes must be in 0..{logits.shape[1] - 1}, got {target.tolist()}")
     return target
@@ -95,7 +100,7 @@ def class_activation_map(
         explained. Each map's mean plus `fc.bias[target]` is the model's score for that class.
 
     Raises:
-        ValueError: if a target class does not exist.
+        ValueError: if a target class does not exist, or the number of targets is neither 1 nor the batch size.
 
     Examples:
         >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
@@ -131,7 +136,8 @@ def grad_cam(
         `(maps, targets)`: maps of shape (batch, height, width) on the layer's grid, and the classes explained.
 
     Raises:
-        ValueError: if a target class does not exist, or `read` is neither "input" nor "output".
+        ValueError: if a target class does not exist, the number of targets is neither 1 nor the
+            batch size, or `read` is neither "input" nor "output".
 
     Examples:
         >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
@@ -140,6 +146,7 @@ def grad_cam(
         (torch.Size([3, 6, 6]), True, 0)
     """
     # --8<-- [start:grad_cam]
+    x = x.detach().requires_grad_()  # a gradient flows even through a frozen model
     with torch.enable_grad(), hooked(layer, read) as stored:
         logits = model(x)
         targets = _targets(logits, target)
@@ -166,12 +173,19 @@ def upsample(maps: Tensor, size: tuple[int, int]) -> Tensor:
     return (big - low) / span
 
 
-def pointing_hits(maps: Tensor, boxes: np.ndarray | Tensor) -> Tensor:
-    """The pointing game (Zhang et al., ECCV 2016): is each map's highest point inside the object's box?
+def pointing_hits(maps: Tensor, boxes: np.ndarray | Tensor, size: tuple[int, int] | None = None) -> Tensor:
+    """The pointing game (Zhang et al., ECCV 2016): does each map's highest cell point inside the object's box?
+
+    The point is the centre of the map's highest cell, in the image's pixels: on a coarse grid, a
+    peak in a corner cell points at that cell's centre, not at the image's corner. A map with no
+    positive value points nowhere and counts as a miss. This is the game's strict form: the paper
+    allows 15 pixels of tolerance around the object and averages the hit rate per class; here a
+    hit is a point inside the box, and the rate is over all images.
 
     Args:
-        maps: (batch, height, width), already at the image's size.
+        maps: (batch, height, width), on the layer's grid or already at the image's size.
         boxes: (batch, 4) as `(top, left, bottom, right)` pixel rows and columns, bottom and right excluded.
+        size: the image's `(height, width)` in pixels; the maps' own size if None.
 
     Returns:
         A boolean per image; its mean is the hit rate. A uniformly random point hits with probability
@@ -181,18 +195,21 @@ def pointing_hits(maps: Tensor, boxes: np.ndarray | Tensor) -> Tensor:
         ValueError: if the batch sizes differ or a box is not 4 numbers.
 
     Examples:
-        >>> heat = torch.zeros(2, 10, 10)
-        >>> heat[0, 2, 3] = heat[1, 9, 9] = 1
-        >>> pointing_hits(heat, np.array([[0, 0, 5, 5], [0, 0, 5, 5]])).tolist()
-        [True, False]
+        >>> grid = torch.zeros(2, 3, 3)
+        >>> grid[0, 0, 0] = grid[1, 2, 1] = 1  # top-left cell; bottom-middle cell
+        >>> pointing_hits(grid, np.array([[10, 10, 20, 20], [60, 40, 80, 50]]), size=(84, 84)).tolist()
+        [True, True]
     """
     boxes = torch.as_tensor(np.asarray(boxes))
     if boxes.ndim != 2 or boxes.shape[1] != 4 or len(boxes) != len(maps):
         raise ValueError(
             f"expected {len(maps)} boxes of 4 numbers (top, left, bottom, right), got shape {tuple(boxes.shape)}"
         )
-    width = maps.shape[2]
+    rows, cols = maps.shape[1:]
+    height, width = size if size is not None else (rows, cols)
     peak = maps.flatten(1).argmax(dim=1)
-    row, col = peak // width, peak % width
+    row = (peak // cols + 0.5) * height / rows  # the centre of the highest cell, in pixels
+    col = (peak % cols + 0.5) * width / cols
     top, left, bottom, right = boxes.unbind(dim=1)
-    return (row >= top) & (row < bottom) & (col >= left) & (col < right)
+    inside = (row >= top) & (row < bottom) & (col >= left) & (col < right)
+    return inside & (maps.flatten(1).amax(dim=1) > 0)

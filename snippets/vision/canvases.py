@@ -28,7 +28,7 @@ def digit_canvases(
     Returns:
         `(canvases, boxes)`: canvases (n / per_canvas, size, size) `uint8`, and boxes
         (n / per_canvas, per_canvas, 4): each digit's ink as `(top, left, bottom, right)` on its canvas,
-        bottom and right excluded.
+        bottom and right excluded (`(0, 0, 0, 0)` for a blank image).
 
     Raises:
         ValueError: if the images are not (n, 28, 28), `n` is not a multiple of `per_canvas`, or the
@@ -67,11 +67,21 @@ def digit_canvases(
     return canvases, boxes
 
 
-def _free_corners(rng: np.random.Generator, size: int, count: int) -> list[tuple[int, int]]:
-    """Top-left corners of `count` 28x28 squares that do not overlap: each drawn uniformly until it fits."""
+def _free_corners(rng: np.random.Generator, size: int, count: int, tries: int = 100) -> list[tuple[int, int]]:
+    """Top-left corners of `count` 28x28 squares that do not overlap: each drawn uniformly until it fits.
+
+    If a square finds no free place in `tries` draws (the ones before it may have left no room), the
+    canvas starts again; with the digits covering at most a third of it, a layout always exists.
+    """
     corners: list[tuple[int, int]] = []
+    failed = 0
     while len(corners) < count:
         top, left = (int(v) for v in rng.integers(0, size - DIGIT_SIZE + 1, size=2))
         if all(abs(top - t) >= DIGIT_SIZE or abs(left - c) >= DIGIT_SIZE for t, c in corners):
             corners.append((top, left))
+            failed = 0
+        else:
+            failed += 1
+            if failed == tries:
+                corners, failed = [], 0
     return corners

@@ -133,6 +133,20 @@ def test_a_class_that_does_not_exist_is_refused(target):
     assert hook_count(net) == 0
 
 
+def test_the_number_of_targets_is_one_or_one_per_image():
+    net = pooled_net()
+    with pytest.raises(ValueError, match=exactly("give one target class, or one per image (3), not 2")):
+        grad_cam(net, net[1], torch.randn(3, 2, 6, 6), torch.tensor([0, 1]))
+    _, targets = grad_cam(net, net[1], torch.randn(3, 2, 6, 6), torch.tensor([2]))
+    assert targets.tolist() == [2, 2, 2]
+
+
+def test_grad_cam_explains_a_frozen_model():
+    net = pooled_net().requires_grad_(False)
+    maps, _ = grad_cam(net, net[1], torch.randn(2, 2, 6, 6), target=0)
+    assert maps.shape == (2, 6, 6) and maps.sum() > 0
+
+
 def test_upsample_stretches_each_map_to_zero_one():
     maps = torch.tensor([[[1.0, 3.0], [5.0, 9.0]], [[2.0, 2.0], [2.0, 2.0]]])
     big = upsample(maps, (4, 6))
@@ -140,6 +154,22 @@ def test_upsample_stretches_each_map_to_zero_one():
     assert big[0].min() == 0 and big[0].max() == 1
     assert big[0, 0, 0] == 0 and big[0, -1, -1] == 1  # the corners keep the corner values
     assert torch.equal(big[1], torch.zeros(4, 6))  # a flat map stays flat, no division by zero
+
+
+def test_a_coarse_map_points_at_the_centre_of_its_highest_cell():
+    """A 3x3 map over an 84-pixel image: each cell is 28 pixels, its centre 14 pixels in."""
+    grid = torch.zeros(3, 3, 3)
+    grid[0, 0, 0] = grid[1, 2, 2] = grid[2, 0, 1] = 1
+    in_the_cells = np.array([[10, 10, 20, 20], [66, 66, 76, 76], [10, 38, 20, 48]])
+    assert pointing_hits(grid, in_the_cells, size=(84, 84)).tolist() == [True, True, True]
+    at_the_corners = np.array([[0, 0, 5, 5], [79, 79, 84, 84], [0, 28, 5, 56]])
+    assert pointing_hits(grid, at_the_corners, size=(84, 84)).tolist() == [False, False, False]
+
+
+def test_a_map_with_nothing_positive_points_nowhere():
+    maps = torch.zeros(2, 4, 4)
+    maps[1, 0, 0] = -1.0
+    assert pointing_hits(maps, np.array([[0, 0, 4, 4], [0, 0, 4, 4]])).tolist() == [False, False]
 
 
 def test_pointing_hits_counts_the_top_left_in_and_the_bottom_right_out():
@@ -180,6 +210,11 @@ def test_canvases_hold_every_digit_whole_inside_its_box_and_nothing_else(per_can
             assert not ink[top:bottom, left:right].any(), "two digits overlap"
             ink[top:bottom, left:right] = True
         assert not canvases[c][~ink].any(), "ink outside the boxes"
+
+
+def test_a_blank_image_gets_an_empty_box():
+    canvases, boxes = digit_canvases(np.zeros((1, 28, 28), dtype=np.uint8), size=56)
+    assert boxes.tolist() == [[[0, 0, 0, 0]]] and not canvases.any()
 
 
 def test_canvases_are_the_same_for_the_same_seed_and_differ_for_another():
