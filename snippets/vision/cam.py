@@ -176,8 +176,10 @@ def upsample(maps: Tensor, size: tuple[int, int]) -> Tensor:
 def pointing_hits(maps: Tensor, boxes: np.ndarray | Tensor, size: tuple[int, int] | None = None) -> Tensor:
     """The pointing game (Zhang et al., ECCV 2016): does each map's highest cell point inside the object's box?
 
-    The point is the centre of the map's highest cell, in the image's pixels: on a coarse grid, a
-    peak in a corner cell points at that cell's centre, not at the image's corner. A map with no
+    The point is the centre of the map's highest cell, the grid stretched evenly over the image
+    (the usual convention, the one `upsample` draws): on a coarse grid, a peak in a corner cell
+    points at that cell's centre, not at the image's corner. (A cell's receptive field need not be
+    centred there: padded stride-2 layers shift it by up to a few pixels.) A map with no
     positive value points nowhere and counts as a miss. This is the game's strict form: the paper
     allows 15 pixels of tolerance around the object and averages the hit rate per class; here a
     hit is a point inside the box, and the rate is over all images.
