@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from snippets.results import Result, parse_result
 from tools import ROOT
 from tools.determinism import main, rotating_pick
+from tools.hooks.results_page import notebook_result
 
 pytestmark = pytest.mark.slow
 
@@ -49,23 +49,10 @@ def _commit() -> str:
 MAX_TRAINING_SECONDS = 20
 
 
-def stored_training_seconds(path: Path) -> float:
-    """The training time a notebook's stored `Result` reports (its last cell's output)."""
-    last = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"][-1]
-    return parse_result("".join(output.get("text", "") for output in last.outputs)).seconds
-
-
-def test_stored_training_seconds_reads_the_result(tmp_path):
-    cell = new_code_cell(
-        'print("x")', outputs=[nbformat.v4.new_output("stream", text=str(Result("m", "d", "acc", 0.5, 12.5)))]
-    )
-    path = tmp_path / "n.ipynb"
-    nbformat.write(new_notebook(cells=[new_code_cell("1"), cell]), path)
-    assert stored_training_seconds(path) == 12.5
-
-
 def test_this_commits_notebook_gives_the_same_outputs_twice(capsys):
-    quick = [p for p in sorted((ROOT / "docs").rglob("*.ipynb")) if stored_training_seconds(p) <= MAX_TRAINING_SECONDS]
+    quick = [
+        p for p in sorted((ROOT / "docs").rglob("*.ipynb")) if notebook_result(p)[1].seconds <= MAX_TRAINING_SECONDS
+    ]
     assert len(quick) >= 10, f"only {len(quick)} notebooks train in at most {MAX_TRAINING_SECONDS} s"
     notebook = rotating_pick(quick, _commit())
     assert main([str(notebook)]) == 0, capsys.readouterr().out
