@@ -74,7 +74,7 @@ test: $(STAMP) $(CHROMIUM) lint
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
-	  --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+	  --ExecutePreprocessor.record_timing=True $(NOTEBOOKS)
 	$(PY) -m tools.nbnormalize $(NOTEBOOKS)
 
 # Publishing: a strict, link-checked build for the address the site will have, pushed as the only

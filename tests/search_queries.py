@@ -17,6 +17,7 @@ DEPLOY = {"deploy/index.html", "cheatsheet/deploy.html"}
 BACKPROP = FOUNDATIONS | {"foundations/backprop-and-optimisers.html"}
 LEARNER = FOUNDATIONS | {"foundations/learner-and-one-cycle.html"}
 CONVOLUTIONS = FOUNDATIONS | {"foundations/convolutions.html"}
+TECHNIQUES = {"vision/index.html", "cheatsheet/vision-techniques.html", "vision/techniques.html"}
 
 QUERIES: dict[str, set[str]] = {
     # identifiers
@@ -47,7 +48,11 @@ QUERIES: dict[str, set[str]] = {
     "gr.Interface": DEPLOY,
     "load_learner": DEPLOY | VISION,
     "safetensors": DEPLOY,
-    "lr_find": FOUNDATIONS,
+    "lr_find": FOUNDATIONS | TECHNIQUES,
+    "plot_loss": TECHNIQUES,
+    "MixUp": TECHNIQUES,
+    "LabelSmoothingCrossEntropy": TECHNIQUES,
+    "learn.tta": TECHNIQUES,
     "fit_one_cycle": LEARNER | VISION,
     "zero_grad": FOUNDATIONS,
     "requires_grad": BACKPROP,
@@ -71,6 +76,12 @@ QUERIES: dict[str, set[str]] = {
     "Grad-CAM": VISION | {"vision/what-the-model-looks-at.html"},
     "class activation map": VISION | {"vision/what-the-model-looks-at.html"},
     "pointing game": VISION | {"vision/what-the-model-looks-at.html"},
+    "mixup": TECHNIQUES,
+    "label smoothing": TECHNIQUES,
+    "test time augmentation": TECHNIQUES,
+    "progressive resizing": TECHNIQUES,
+    "presizing": TECHNIQUES,
+    "random seed variance": TECHNIQUES,
     "register_forward_hook": VISION | FOUNDATIONS | {"foundations/activation-stats.html"},
     "discriminative learning rates": VISION | {"vision/transfer-learning.html"},
     "pretrained": VISION | NLP | {"vision/transfer-learning.html", "nlp/sentiment-transformer.html"},

@@ -6,8 +6,9 @@ two causes of a difference apart: two fresh runs on the same machine that differ
 notebook is not deterministic, not that its stored outputs are stale. `make test` runs one
 notebook twice, a different one for each commit (`rotating_pick`); `make determinism` runs all.
 The parts of outputs that legitimately change between runs (timings, memory addresses,
-temporary paths) are masked with the same rules as nbval (`tests/sanitize.cfg`). Images are
-not compared. Exits with status 1 and prints the first differing line of each notebook that
+temporary paths) are masked with the same rules as nbval (`tests/sanitize.cfg`), and a cell
+that nbval is told not to compare (`# NBVAL_IGNORE_OUTPUT`, such as a cell that prints timings) is
+skipped. Images are not compared. Exits with status 1 and prints the first differing line of each notebook that
 differs.
 """
 
@@ -34,6 +35,23 @@ def sanitizers() -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
 
 
+def ignores_output(cell) -> bool:
+    """Whether nbval is told not to compare this cell's output (a `# NBVAL_IGNORE_OUTPUT` line, or the tag).
+
+    nbval's own parser decides, so the two checks skip the same cells.
+
+    Example:
+        >>> from nbformat.v4 import new_code_cell
+        >>> ignores_output(new_code_cell("# NBVAL_IGNORE_OUTPUT\\nprint(1)")), ignores_output(new_code_cell("1"))
+        (True, False)
+    """
+    from nbval.plugin import find_comment_markers, metadata_tags
+
+    markers = dict(find_comment_markers(cell.get("source", "")))
+    tagged = [metadata_tags.get(tag) for tag in cell.get("metadata", {}).get("tags", [])]
+    return markers.get("check") is False or ("check", False) in tagged
+
+
 def text_outputs(path: Path) -> list[str]:
     """Execute the notebook in its folder and return every text output, sanitised, one string per output."""
     notebook = nbformat.read(path, as_version=4)
@@ -42,6 +60,8 @@ def text_outputs(path: Path) -> list[str]:
     normalize(notebook)  # the kernel flushes prints at arbitrary points: merge consecutive stream outputs
     rules, texts = sanitizers(), []
     for i, cell in enumerate(notebook.cells):
+        if ignores_output(cell):
+            continue
         for out in cell.get("outputs", []):
             text = out.get("text") or out.get("data", {}).get("text/plain", "")
             for pattern, replacement in rules:

@@ -6,4 +6,8 @@
    and the pointing game that scores them.
 3. [`canvases`][snippets.vision.canvases]: real digits at random positions on larger canvases,
    with the boxes that say where each one is.
+4. [`seeds`][snippets.vision.seeds]: whether a training technique's effect is beyond the
+   seed-to-seed spread, compared seed by seed.
+5. [`speed`][snippets.vision.speed]: images per second of a training step or of inference, and
+   bfloat16 mixed precision on a CPU.
 """

@@ -1,0 +1,138 @@
+"""Training faster: measure images per second, and train with bfloat16 on a CPU.
+
+Speed is measured, not guessed: a choice that pays on a GPU (half precision, large batches) may
+cost on a CPU, and the other way round. `images_per_second` times a model's training step
+(forward, backward and an optimiser step) or its inference on one batch, after warm-up steps
+that are not counted (the first calls allocate memory and pick kernels), and reports the median
+of the timed steps, which a stray slow step does not move.
+
+fastai's `learn.to_fp16()` and `learn.to_bf16()` (the `MixedPrecision` callback) autocast for a
+CUDA device only, so on a CPU they change nothing; `BFloat16Autocast` is the same idea for the
+CPU: the forward pass and the loss run under `torch.autocast("cpu", dtype=torch.bfloat16)`.
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+import time
+from contextlib import nullcontext
+
+import torch
+from fastai.callback.core import Callback
+from torch import Tensor, nn
+
+
+def images_per_second(
+    model: nn.Module,
+    images: Tensor,
+    train: bool = True,
+    steps: int = 3,
+    warmup: int = 1,
+    channels_last: bool = False,
+    bf16: bool = False,
+    threads: int | None = None,
+) -> float:
+    """Images per second of `model` on the batch `images`: a training step, or inference.
+
+    The model is copied first, so the caller's weights, mode and memory format are untouched. A
+    training step is a forward pass, a backward pass of the mean output and an SGD step;
+    inference runs in `eval` mode under `torch.inference_mode()`.
+
+    Args:
+        model: the network.
+        images: one batch, (n, channels, height, width).
+        train: time a training step (True) or inference (False).
+        steps: timed steps; the median is reported.
+        warmup: steps run first and not timed.
+        channels_last: store the model and the batch channels-last (NHWC) instead of NCHW.
+        bf16: run the forward pass under `torch.autocast("cpu", dtype=torch.bfloat16)`.
+        threads: torch threads for the measurement (restored after); `None` keeps the current number.
+
+    Returns:
+        The batch size divided by the median time of one step.
+
+    Raises:
+        ValueError: if `steps` is below 1, `warmup` is negative, `threads` is below 1, or the batch
+            is not a non-empty 4-D tensor.
+
+    Examples:
+        >>> from torch import nn
+        >>> model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten())
+        >>> images_per_second(model, torch.zeros(8, 1, 28, 28), steps=2) > 0
+        True
+    """
+    if steps < 1 or warmup < 0:
+        raise ValueError(f"steps must be at least 1 and warmup at least 0, got steps={steps}, warmup={warmup}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"images must be one non-empty batch (n, channels, height, width), got {tuple(images.shape)}")
+    model = copy.deepcopy(model)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
+    model.train(train)
+    optimiser = torch.optim.SGD(model.parameters(), lr=1e-3) if train else None
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
+    previous = torch.get_num_threads()
+    times = []
+    try:
+        if threads is not None:
+            torch.set_num_threads(threads)
+        for step in range(warmup + steps):
+            start = time.perf_counter()
+            if train:
+                with autocast:
+                    loss = model(images).float().mean()
+                loss.backward()
+                optimiser.step()
+                optimiser.zero_grad()
+            else:
+                with torch.inference_mode(), autocast:
+                    model(images)
+            if step >= warmup:
+                times.append(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(previous)
+    return len(images) / statistics.median(times)
+
+
+class BFloat16Autocast(Callback):
+    """Mixed precision on a CPU for a fastai `Learner`: the forward pass and the loss in bfloat16.
+
+    Like fastai's `MixedPrecision` (`learn.to_bf16()`), which autocasts for CUDA only: the
+    autocast region opens before each batch's forward pass and closes after the loss, so the
+    backward pass and the optimiser step stay in float32 (the weights are float32 throughout).
+    bfloat16 keeps float32's range, so no loss scaling is needed.
+
+    Examples:
+        >>> from fastai.learner import Learner
+        >>> from fastai.data.core import DataLoaders
+        >>> x = torch.randn(64, 3)
+        >>> data = list(zip(x, x.sum(1, keepdim=True)))
+        >>> dls = DataLoaders.from_dsets(data, data, bs=16, device="cpu")
+        >>> learn = Learner(dls, nn.Linear(3, 1), loss_func=nn.MSELoss(), cbs=BFloat16Autocast())
+        >>> with learn.no_logging():
+        ...     learn.fit(1, 0.1)
+        >>> learn.model.weight.dtype  # the weights stay float32
+        torch.float32
+    """
+
+    order = 10  # where fastai's MixedPrecision sits
+
+    def before_batch(self) -> None:
+        self._autocast = torch.autocast("cpu", dtype=torch.bfloat16)
+        self._autocast.__enter__()
+
+    def after_pred(self) -> None:
+        self.learn.pred = self.pred.float()  # the loss and the metrics in float32
+
+    def after_loss(self) -> None:
+        """Close the autocast region: the backward pass and the step run in float32."""
+        autocast, self._autocast = getattr(self, "_autocast", None), None
+        if autocast is not None:
+            autocast.__exit__(None, None, None)
+
+    # a batch without targets (no loss) or a cancelled one must not leave the region open
+    after_batch = after_cancel_batch = after_loss
