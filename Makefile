@@ -67,9 +67,11 @@ lint: $(STAMP)
 
 # One OpenMP thread per process: two workers share two cores, and OpenMP threads spin while they
 # wait, so a second thread per process slows the other worker tenfold (measured: the Ames
-# notebook's gradient boosting, 151 s instead of 5 s). Notebooks set torch to one thread anyway.
+# notebook's gradient boosting, 151 s instead of 5 s). Notebooks set torch to one thread anyway;
+# the one that times two threads (vision/faster-training) does so with passive waiting, so that
+# its idle threads sleep instead of spinning on the other worker's core.
 test: $(STAMP) $(CHROMIUM) lint
-	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

@@ -187,6 +187,26 @@ def print_domain_figures(model_folder: Path) -> None:
     print(f"web app out-of-domain check, share refused: {figures} (goal: validation digits <= 2%)")
 
 
+def print_speed_figures() -> None:
+    """Images per second of a training step and of inference, per setting (as the faster-training notebook)."""
+    from snippets.foundations.cnn import simple_cnn
+    from snippets.vision.pretrained import efficientnet_lite0
+    from snippets.vision.speed import images_per_second
+
+    settings = {"float32, 1 thread": {}, "2 threads": {"threads": 2}, "channels_last": {"channels_last": True},
+                "bfloat16 autocast": {"bf16": True}}
+    for name, model, batch, steps in (
+        ("digit CNN, batch 64 of 28x28", simple_cnn(), torch.randn(64, 1, 28, 28), 30),
+        ("EfficientNet-Lite0, batch 32 of 64x64", efficientnet_lite0(n_classes=2), torch.randn(32, 3, 64, 64), 3),
+    ):
+        figures = ", ".join(
+            f"{setting} {images_per_second(model, batch, steps=steps, **options):,.0f} / "
+            f"{images_per_second(model, batch, train=False, steps=steps, **options):,.0f}"
+            for setting, options in settings.items()
+        )
+        print(f"images per second (training step / inference), {name}: {figures}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print benchmark figures.")
     parser.add_argument("--model", type=Path, default=Path("models/digits"), help="exported digit model (make model)")
@@ -206,6 +226,7 @@ def main() -> None:
     print(f"from-scratch loop (our SGD, minibatches, fit) {ours:.2f} s vs torch.optim.SGD + DataLoader loop "
           f"{reference:.2f} s: ratio {ours / reference:.2f} (goal <= 1.05)")
     print(f"fastai Learner, same data, batch size, SGD settings and epochs: {time_fastai_learner(split):.2f} s")
+    print_speed_figures()
     print(f"mkdocs build --strict of the whole site: {time_site_build():.1f} s")
     synthetic_site.main([])  # the site with 5x and 10x the topics: build time and search index, against 1x
     load_test(args.model)

@@ -18,6 +18,7 @@ BACKPROP = FOUNDATIONS | {"foundations/backprop-and-optimisers.html"}
 LEARNER = FOUNDATIONS | {"foundations/learner-and-one-cycle.html"}
 CONVOLUTIONS = FOUNDATIONS | {"foundations/convolutions.html"}
 TECHNIQUES = {"vision/index.html", "cheatsheet/vision-techniques.html", "vision/techniques.html"}
+SPEED = {"vision/index.html", "cheatsheet/vision-techniques.html", "vision/faster-training.html"}
 
 QUERIES: dict[str, set[str]] = {
     # identifiers
@@ -53,6 +54,8 @@ QUERIES: dict[str, set[str]] = {
     "MixUp": TECHNIQUES,
     "LabelSmoothingCrossEntropy": TECHNIQUES,
     "learn.tta": TECHNIQUES,
+    "to_fp16": SPEED,
+    "channels_last": SPEED,
     "fit_one_cycle": LEARNER | VISION,
     "zero_grad": FOUNDATIONS,
     "requires_grad": BACKPROP,
@@ -82,6 +85,9 @@ QUERIES: dict[str, set[str]] = {
     "progressive resizing": TECHNIQUES,
     "presizing": TECHNIQUES,
     "random seed variance": TECHNIQUES,
+    "mixed precision": SPEED,
+    "bfloat16": SPEED,
+    "train faster": SPEED,
     "register_forward_hook": VISION | FOUNDATIONS | {"foundations/activation-stats.html"},
     "discriminative learning rates": VISION | {"vision/transfer-learning.html"},
     "pretrained": VISION | NLP | {"vision/transfer-learning.html", "nlp/sentiment-transformer.html"},

@@ -4,7 +4,7 @@ Speed is measured, not guessed: a choice that pays on a GPU (half precision, lar
 cost on a CPU, and the other way round. `images_per_second` times a model's training step
 (forward, backward and an optimiser step) or its inference on one batch, after warm-up steps
 that are not counted (the first calls allocate memory and pick kernels), and reports the median
-of the timed steps, which a stray slow step does not move.
+of the timed steps, which, with three or more of them, a stray slow step does not move.
 
 fastai's `learn.to_fp16()` and `learn.to_bf16()` (the `MixedPrecision` callback) autocast for a
 CUDA device only, so on a CPU they change nothing; `BFloat16Autocast` is the same idea for the
@@ -99,12 +99,14 @@ def images_per_second(
 
 
 class BFloat16Autocast(Callback):
-    """Mixed precision on a CPU for a fastai `Learner`: the forward pass and the loss in bfloat16.
+    """Mixed precision on a CPU for a fastai `Learner`: the forward pass in bfloat16.
 
     Like fastai's `MixedPrecision` (`learn.to_bf16()`), which autocasts for CUDA only: the
-    autocast region opens before each batch's forward pass and closes after the loss, so the
-    backward pass and the optimiser step stay in float32 (the weights are float32 throughout).
-    bfloat16 keeps float32's range, so no loss scaling is needed.
+    autocast region opens before each batch's forward pass and closes after the loss. Inside it,
+    convolutions and matrix products run in bfloat16; the predictions are cast back to float32, so
+    the loss and the metrics are computed in float32. The backward pass runs each operation in the
+    type its forward pass used, and the weights, their gradients and the optimiser step stay
+    float32. bfloat16 keeps float32's range, so no loss scaling is needed.
 
     Examples:
         >>> from fastai.learner import Learner
