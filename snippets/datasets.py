@@ -493,3 +493,57 @@ def load_phrase_pairs() -> pd.DataFrame:
         ((54, 4), [0.0, 0.25, 0.5, 0.75, 1.0])
     """
     return pd.read_csv(Path(__file__).parent / "data" / "phrase_pairs.csv")
+
+
+def _read_word_pairs(filename: str) -> pd.DataFrame:
+    """A tab-separated word-pair file from gensim's test data: `#` comment lines, then word, word, score."""
+    path = package_file("gensim", f"test/test_data/{filename}")
+    pairs = pd.read_csv(path, sep="\t", comment="#", header=None, names=["word1", "word2", "score"])
+    if pairs["score"].isna().any() or not pairs["score"].between(0, 10).all():
+        raise ValueError(f"{path}: every pair needs a score from 0 to 10")
+    return pairs
+
+
+# --8<-- [start:word_similarity]
+def load_simlex999() -> pd.DataFrame:
+    """SimLex-999: 999 English word pairs scored by people for how *similar* their meanings are.
+
+    Hill, Reichart and Korhonen, "SimLex-999: Evaluating Semantic Models with (Genuine) Similarity
+    Estimation", Computational Linguistics 41(4), 2015. Each score is the mean rating of about 50
+    annotators, on a 0-10 scale. Similarity, not relatedness: *smart* and *intelligent* score
+    high, *old* and *new* low (opposites are related, not similar), and *clothes* and *closet* lower
+    than *clothes* and *fabric*. The file ships in the `gensim` wheel
+    (`gensim/test/test_data/simlex999.txt`), installed for its data and never imported.
+
+    Returns:
+        Columns `word1`, `word2` and `score` (0-10), one row per pair.
+
+    Examples:
+        >>> pairs = load_simlex999()
+        >>> pairs.shape, pairs.loc[1, "word1"], pairs.loc[1, "word2"], float(pairs.loc[1, "score"])
+        ((999, 3), 'smart', 'intelligent', 9.2)
+    """
+    return _read_word_pairs("simlex999.txt")
+
+
+def load_wordsim353() -> pd.DataFrame:
+    """WordSim-353: 353 English word pairs scored by people for how close their meanings are.
+
+    Finkelstein et al., "Placing Search in Context: The Concept Revisited", ACM Transactions on
+    Information Systems 20(1), 2002. Each score is the mean of 13 to 16 annotators' ratings on a
+    0-10 scale. Its instructions mix similarity with relatedness, so *cup* and *coffee* score
+    about as high as *cup* and *tableware*; models that learn which words occur together do better
+    on it than on SimLex-999 (the SimLex paper's point). One pair, *money* and *cash*, appears
+    twice, as in the published file. It ships in the `gensim` wheel
+    (`gensim/test/test_data/wordsim353.tsv`).
+
+    Returns:
+        Columns `word1`, `word2` and `score` (0-10), one row per pair.
+
+    Examples:
+        >>> pairs = load_wordsim353()
+        >>> pairs.shape, pairs.loc[1, "word1"], pairs.loc[1, "word2"], float(pairs.loc[1, "score"])
+        ((353, 3), 'tiger', 'cat', 7.35)
+    """
+    return _read_word_pairs("wordsim353.tsv")
+# --8<-- [end:word_similarity]

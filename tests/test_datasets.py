@@ -134,3 +134,30 @@ def test_titanic_has_no_column_that_gives_the_answer_away():
     assert {"boat", "body"}.isdisjoint(titanic.columns)
     assert len(titanic) == 1309 and set(titanic.survived) == {0, 1}
     assert titanic.age.isna().sum() > 200                 # "?" read as missing, not as a category
+
+
+def test_word_similarity_benchmarks_are_the_published_files():
+    from snippets.datasets import load_simlex999, load_wordsim353
+
+    simlex, wordsim = load_simlex999(), load_wordsim353()
+    assert len(simlex) == 999 and len(wordsim) == 353
+    for pairs in (simlex, wordsim):
+        assert list(pairs.columns) == ["word1", "word2", "score"]
+        assert pairs["score"].between(0, 10).all() and pairs.notna().all().all()
+    # similarity, not relatedness, in SimLex-999; both in WordSim-353
+    score = {(a, b): s for a, b, s in simlex.itertuples(index=False)}
+    assert score["smart", "intelligent"] > 9 > 2 > score["old", "new"]
+    assert score["clothes", "closet"] < score["clothes", "fabric"]
+    related = wordsim[(wordsim["word1"] == "cup") & wordsim["word2"].isin(["coffee", "tableware"])]
+    assert related["score"].min() > 6.5
+    assert wordsim.duplicated(["word1", "word2"]).sum() == 1  # money / cash, twice in the published file
+
+
+def test_a_word_pair_file_with_a_bad_score_is_refused(tmp_path, monkeypatch):
+    import snippets.datasets as datasets
+
+    bad = tmp_path / "pairs.txt"
+    bad.write_text("# a header\nold\tnew\t11.5\n")
+    monkeypatch.setattr(datasets, "package_file", lambda package, relative: bad)
+    with pytest.raises(ValueError, match="score from 0 to 10"):
+        datasets.load_simlex999()
