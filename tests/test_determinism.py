@@ -2,7 +2,7 @@
 
 nbval already compares a fresh run of every notebook with its stored outputs (an earlier run).
 Here one notebook, a different one for each commit (among those whose stored Result trained in at
-most 15 s and that last ran in at most 60 s, to bound CI's time), runs twice more on this machine,
+most 2 s and that last ran in at most 40 s, to bound CI's time), runs twice more on this machine,
 so that a notebook which is not deterministic is told apart from one whose stored outputs are stale.
 """
 
@@ -50,24 +50,26 @@ def _commit() -> str:
     return result.stdout.strip() if result.returncode == 0 else "0" * 40
 
 
-# Notebooks whose stored Result trained for longer, or that ran for longer when last executed (the
-# `execution_seconds` that `make notebooks` records), are left to nbval's single re-run: two more runs
-# of the transformer notebook (about 80 s of training) cost one CI worker about 230 s, which took CI
-# past its 15 minutes once. Training time alone is a poor proxy: the techniques notebook trains 30
-# small models of about 2 s each and runs for about 100 s.
-MAX_TRAINING_SECONDS = 15
-MAX_RUNNING_SECONDS = 60
+# Notebooks whose stored Result trained for longer than 2 s, or that ran for longer than 40 s when
+# last executed (the `execution_seconds` that `make notebooks` records), are left to nbval's single
+# re-run. Two more runs of the transformer notebook (about 80 s of training) cost one CI worker about
+# 230 s, which took CI past its 15 minutes once; on a fresh clone at c12407c the collaborative
+# filtering notebook (3 s of training, about 27 s a run) took this test to 54 s and CI to 893 s of
+# its 900. Training time is a poor proxy for running time (the techniques notebook trains 30 small
+# models of about 2 s each and runs for about 90 s), so both bounds apply.
+MAX_TRAINING_SECONDS = 2
+MAX_RUNNING_SECONDS = 40
 
 
 def quick_enough(path: Path) -> bool:
-    """Whether the notebook's model trained in at most 15 s and, if recorded, it ran in at most 60 s."""
+    """Whether the notebook's model trained in at most 2 s and, if recorded, it ran in at most 40 s."""
     running = nbformat.read(path, as_version=4).metadata.get("execution_seconds", 0)
     return notebook_result(path)[1].seconds <= MAX_TRAINING_SECONDS and running <= MAX_RUNNING_SECONDS
 
 
 def test_this_commits_notebook_gives_the_same_outputs_twice(capsys):
     quick = [p for p in sorted((ROOT / "docs").rglob("*.ipynb")) if quick_enough(p)]
-    assert len(quick) >= 10, f"only {len(quick)} notebooks are quick enough to run twice more"
+    assert len(quick) >= 8, f"only {len(quick)} notebooks are quick enough to run twice more"
     notebook = rotating_pick(quick, _commit())
     assert main([str(notebook)]) == 0, capsys.readouterr().out
     print(capsys.readouterr().out)  # "same outputs twice: ... (N outputs, S s for both runs)"
