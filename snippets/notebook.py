@@ -7,6 +7,7 @@ does what that needs, and nothing a reader's own notebook would need:
 - fastai logs one plain-text line per epoch instead of drawing progress bars
   (`snippets.textlog.PlainTextLog` replaces `ProgressCallback` in fastai's default callbacks);
 - torch uses one thread, so floating-point sums run in the same order and print the same digits;
+- Hugging Face `datasets` draws no progress bars;
 - the pinned libraries' known warnings (`KNOWN_WARNINGS`) are silenced. Call it before importing
   fastai: some of them are raised while fastai is imported.
 
@@ -15,6 +16,8 @@ The test configuration (`tests/harness.py`) makes the same call and gives pytest
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 # Warnings raised inside the pinned libraries, not by this project's code: (message regex, category).
@@ -64,6 +67,11 @@ def quiet_and_repeatable(threads: int = 1) -> None:
         raise ValueError(f"threads must be at least 1, got {threads}")
     for message, category in KNOWN_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category)
+
+    # Hugging Face datasets draws a progress bar for every `.map`; the variable is read when it is imported
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    if "datasets" in sys.modules:
+        sys.modules["datasets"].disable_progress_bars()
 
     import torch
     from fastai.callback.progress import ProgressCallback

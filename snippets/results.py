@@ -1,7 +1,8 @@
-"""A notebook's headline result, printed in a fixed form that the site's results page reads back.
+"""A notebook's results, printed in a fixed form that the site's results page reads back.
 
-Every notebook ends by printing one `Result`: the model, the dataset, the metric and its value, a
-published reference figure where one exists, and the training time. The site's results page
+Every notebook ends by printing at least one `Result` (the last is its headline): the model, the
+dataset, the metric and its value, a published reference figure where one exists, and the
+training time. The results page shows one row per printed `Result`. The site's results page
 (`tools/hooks/results_page.py`) is generated from these printed blocks in the executed notebooks, so
 its figures are always the ones the notebooks produced, never typed by hand.
 """
@@ -19,7 +20,7 @@ FIELDS = {"model": "model", "dataset": "dataset", "metric": "metric", "value": "
 
 @dataclass(frozen=True)
 class Result:
-    """One notebook's headline figure.
+    """One result of a notebook: a model's figure on a dataset.
 
     Args:
         model: what was trained, in a few words.
@@ -78,7 +79,7 @@ class Result:
 
 
 def parse_result(text: str) -> Result:
-    """Read back the last `Result` block printed in `text` (a notebook cell's output).
+    """Read back the last `Result` block printed in `text` (a notebook cell's output): its headline.
 
     Args:
         text: printed output that contains a block written by `print(Result(...))`.
@@ -94,12 +95,33 @@ def parse_result(text: str) -> Result:
         ...              "  reference: 0.849 (the course)\\n  training time: 2.7 s\\n").reference
         '0.849 (the course)'
     """
+    return parse_results(text)[-1]
+
+
+def parse_results(text: str) -> list[Result]:
+    """Read back every `Result` block printed in `text`, in the order printed.
+
+    A notebook that compares several models prints one block per model; the last is its headline.
+
+    Raises:
+        ValueError: if there is no result block, or a field of one is missing or malformed.
+
+    Example:
+        >>> one = Result("zero-shot", "SimLex-999", "Pearson", 0.46, 0.0)
+        >>> two = Result("fine-tuned", "SimLex-999", "Pearson", 0.36, 21.0)
+        >>> parse_results(f"{one}\\nepoch 1 ...\\n{two}\\n") == [one, two]
+        True
+    """
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if line == HEADER]
     if not starts:
         raise ValueError(f"no result block (a line {HEADER!r} followed by its fields) in the output")
+    return [_parse_block(lines[start + 1 :]) for start in starts]
+
+
+def _parse_block(lines: list[str]) -> Result:
     found: dict[str, str] = {}
-    for line in lines[starts[-1] + 1 :]:
+    for line in lines:
         key, sep, value = line.strip().partition(": ")
         if not line.startswith("  ") or not sep or key not in FIELDS:
             break

@@ -56,7 +56,7 @@ MAX_SLACK = 0.05
 
 
 def headline_thresholds(source: str) -> tuple[ast.expr, list[tuple[str, float]]]:
-    """The expression a cell passes to `Result(value=...)`, and each `assert <it> <op> <threshold>`.
+    """The expression the cell's last `Result(value=...)` (its headline) gets, and each `assert <it> <op> <threshold>`.
 
     A threshold is a number, or arithmetic on numbers and on names the cell assigns numbers to
     (`REFERENCE_MSE - 0.015`).
@@ -65,11 +65,16 @@ def headline_thresholds(source: str) -> tuple[ast.expr, list[tuple[str, float]]]
         >>> value, checks = headline_thresholds("best = 1\\nprint(Result(value=acc[best]))\\nassert acc[best] >= 0.9")
         >>> ast.unparse(value), checks
         ('acc[best]', [('>=', 0.9)])
+        >>> cell = "print(Result(value=zero))\\nprint(Result(value=tuned))\\nassert tuned > 0.2"
+        >>> value, checks = headline_thresholds(cell)
+        >>> ast.unparse(value), checks
+        ('tuned', [('>', 0.2)])
     """
     tree = ast.parse(source)
-    values = [k.value for node in ast.walk(tree) if isinstance(node, ast.Call)
-              and getattr(node.func, "id", None) == "Result" for k in node.keywords if k.arg == "value"]
-    assert len(values) == 1, "the last cell should print one Result(..., value=...)"
+    calls = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                    and getattr(node.func, "id", None) == "Result"), key=lambda n: (n.lineno, n.col_offset))
+    values = [k.value for node in calls[-1:] for k in node.keywords if k.arg == "value"]
+    assert len(values) == 1, "the last cell should print a Result(..., value=...), its headline last"
     constants = {
         target.id: node.value.value
         for node in tree.body

@@ -288,21 +288,28 @@ def test_site_browses_from_the_file_system(site):
 
 
 def test_results_page_is_generated_from_every_notebooks_printed_result(site):
-    """One row per notebook, each cell as the notebook's last code cell printed it (the text, not a re-parse)."""
+    """A row per printed result block, each cell as the last code cell printed it (the text, not a re-parse)."""
     from bs4 import BeautifulSoup
 
     rows = BeautifulSoup((site / "results.html").read_text(), "html.parser").select("article table tbody tr")
-    assert len(rows) == len(NOTEBOOKS)
-    by_link = {row.select_one("a")["href"]: [td.get_text(" ", strip=True) for td in row.select("td")] for row in rows}
+    by_link: dict[str, list[list[str]]] = {}
+    for row in rows:
+        cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+        by_link.setdefault(row.select_one("a")["href"], []).append(cells)
+    assert len(by_link) == len(NOTEBOOKS)
     for path in NOTEBOOKS:
         last = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"][-1]
         printed = "".join("".join(o.get("text", "")) for o in last["outputs"])
-        row = by_link[path.relative_to(ROOT / "docs").with_suffix(".html").as_posix()]
-        block = (
+        shown = by_link[path.relative_to(ROOT / "docs").with_suffix(".html").as_posix()]
+        assert len(shown) == printed.count("\nresult\n") + printed.startswith("result\n"), path.name
+        blocks = [
             f"result\n  model: {row[1]}\n  dataset: {row[2]}\n  metric: {row[3]}\n  value: {row[4]}\n"
             f"  reference: {row[5] or 'none'}\n  training time: {row[6]}"
-        )
-        assert block in printed, f"{path.name}: the results page shows {row}"
+            for row in shown
+        ]
+        positions = [printed.find(block) for block in blocks]
+        assert -1 not in positions, f"{path.name}: the results page shows {shown}"
+        assert positions == sorted(positions), f"{path.name}: rows not in the printed order"
 
 
 def _tiny_notebook(path: Path, cells: list[tuple[str, str, list[str]]]) -> None:
@@ -338,8 +345,10 @@ def test_results_rows_hold_each_notebooks_last_printed_result(tmp_path, monkeypa
             ("code", "print(first)", [earlier]),
             (
                 "code",
-                "print(result)",
+                "print(baseline, result)",
                 [
+                    "result\n  model: the mean\n  dataset: MovieLens\n  metric: valid MSE\n  value: 1.2\n"
+                    "  reference: none\n  training time: 0.0 s\n",
                     "epoch 0 loss 0.9\n",
                     "result\n  model: dot | bias\n  dataset: MovieLens\n"
                     "  metric: valid MSE\n  value: 0.8233\n  reference: 0.849 (the course)\n"
@@ -375,6 +384,7 @@ def test_results_rows_hold_each_notebooks_last_printed_result(tmp_path, monkeypa
         "| notebook | model | dataset | metric | value | reference | training time |\n"
         "| --- | --- | --- | --- | ---: | --- | ---: |\n"
         "| [Digits](aa/digits.ipynb) | MLP | sklearn digits | valid accuracy | 0.9694 |  | 0.3 s |\n"
+        "| [Ratings \\| dot product](zz/ratings.ipynb) | the mean | MovieLens | valid MSE | 1.2000 |  | 0.0 s |\n"
         "| [Ratings \\| dot product](zz/ratings.ipynb) | dot \\| bias | MovieLens | valid MSE | 0.8233 "
         "| 0.849 (the course) | 12.5 s |\n"
     )

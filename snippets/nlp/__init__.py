@@ -6,4 +6,6 @@
    fine-tuned for classification or used for sentence vectors.
 3. [`embeddings`][snippets.nlp.embeddings]: learned vectors per word, a bag-of-embeddings
    classifier, and a word's nearest neighbours.
+4. [`similarity`][snippets.nlp.similarity]: phrase similarity fine-tuned with Hugging Face's
+   `Trainer` (a split by words, a tokenised `datasets.Dataset`, Pearson and Spearman).
 """

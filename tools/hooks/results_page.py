@@ -1,9 +1,10 @@
 """MkDocs hook: generate the results page from the executed notebooks, at build time.
 
 Every notebook's last code cell prints a `snippets.results.Result` block (model, dataset, metric,
-value, reference, training time). This hook reads that block from the stored outputs of each
-notebook under `docs/` and publishes `results.md`: one row per notebook, in folder order (the
-navigation's order too). The figures on the page are therefore the ones the notebooks produced
+value, reference, training time); a notebook that compares models prints one block per model,
+its headline last. This hook reads those blocks from the stored outputs of each notebook under
+`docs/` and publishes `results.md`: one row per block, notebooks in folder order (the navigation's
+order too). The figures on the page are therefore the ones the notebooks produced
 when they were last executed (and nbval checks, in CI, that executing them again gives the same),
 never typed by hand.
 
@@ -19,7 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from snippets.results import Result, parse_result
+from snippets.results import Result, parse_results
 
 PAGE = "results.md"
 INTRO = """---
@@ -30,10 +31,11 @@ tags:
 
 # Results
 
-The headline figure of every notebook on the site: the model, the data it was scored on, the
-metric, a reference to compare with where one exists, and the training time on two CPU cores.
+Every result the notebooks on the site print: the model, the data it was scored on, the metric, a
+reference to compare with where one exists, and the training time on two CPU cores. Most
+notebooks print one; a notebook that compares models prints a row for each, its headline last.
 
-This page is generated when the site is built: a hook reads the `Result` block that each
+This page is generated when the site is built: a hook reads the `Result` blocks that each
 notebook's last cell printed (see [`snippets.results`][snippets.results]). CI executes every
 notebook again and checks that it prints the same, so these figures are the notebooks' own.
 
@@ -43,7 +45,17 @@ notebook again and checks that it prints the same, so these figures are the note
 
 
 def notebook_result(path: Path) -> tuple[str, Result]:
-    """A notebook's title (its first heading) and the `Result` its last code cell printed.
+    """A notebook's title (its first heading) and the headline `Result`: the last its last code cell printed.
+
+    Raises:
+        PluginError: naming the notebook, if it has no code cell, no title or no result block.
+    """
+    title, results = notebook_results(path)
+    return title, results[-1]
+
+
+def notebook_results(path: Path) -> tuple[str, list[Result]]:
+    """A notebook's title (its first heading) and every `Result` its last code cell printed, in order.
 
     Raises:
         PluginError: naming the notebook, if it has no code cell, no title or no result block.
@@ -56,7 +68,7 @@ def notebook_result(path: Path) -> tuple[str, Result]:
         "".join(out.get("text", "")) for out in code[-1].get("outputs", []) if out.get("output_type") == "stream"
     )
     try:
-        result = parse_result(printed)
+        results = parse_results(printed)
     except ValueError as error:
         raise PluginError(
             f"{path}: the last code cell must print a snippets.results.Result (is the notebook executed?): {error}"
@@ -65,7 +77,7 @@ def notebook_result(path: Path) -> tuple[str, Result]:
                 for line in "".join(cell["source"]).splitlines() if line.startswith("# ")]
     if not headings:
         raise PluginError(f"{path}: no '# ' title in a markdown cell")
-    return headings[0][2:].strip(), result
+    return headings[0][2:].strip(), results
 
 
 def _cell(text: str) -> str:
@@ -73,16 +85,17 @@ def _cell(text: str) -> str:
 
 
 def results_markdown(docs_dir: Path) -> str:
-    """The results page's Markdown, one table row per notebook under `docs_dir`, in folder order (as the navigation)."""
+    """The results page's Markdown: a row per printed result, notebooks under `docs_dir` in folder order."""
     notebooks = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.ipynb")
                        if ".ipynb_checkpoints" not in p.parts)
     rows = []
     for src in notebooks:
-        title, r = notebook_result(docs_dir / src)
-        rows.append(
+        title, results = notebook_results(docs_dir / src)
+        rows += [
             f"| [{_cell(title)}]({src}) | {_cell(r.model)} | {_cell(r.dataset)} | {_cell(r.metric)} "
             f"| {r.value:.4f} | {_cell(r.reference or '')} | {r.seconds:.1f} s |"
-        )
+            for r in results
+        ]
     return INTRO + "\n".join(rows) + "\n"
 
 
