@@ -61,7 +61,8 @@ def load_minilm(num_labels: int | None = None) -> tuple[PreTrainedTokenizerBase,
 
     Without `num_labels` the model returns one 384-number vector per token. With it, a linear
     layer (randomly initialised: it is the part that learns the new task) maps the first
-    token's vector (after BERT's pretrained "pooler" layer) to `num_labels` scores.
+    token's vector, after BERT's "pooler" layer (in the checkpoint, but unused by
+    all-MiniLM-L6-v2's sentence training, which averaged the token vectors), to `num_labels` scores.
 
     Raises:
         ValueError: if `num_labels` is less than 1.
@@ -103,7 +104,8 @@ def length_batches(
     For prediction the texts are simply sorted by length. For training that would show the
     model the same batches in the same order every epoch, so the order is shuffled first and
     only sorted within chunks of 50 batches, and the batches themselves are then shuffled
-    (fastai's `SortedDL` does the same).
+    (much as fastai's `SortedDL` does; it sorts longest first and keeps its first and last batch
+    in place).
 
     Raises:
         ValueError: if `batch_size` is less than 1.
@@ -162,8 +164,10 @@ def fine_tune(
 
     Every weight is trained from the first step, the pretrained ones included, as Hugging Face's
     `Trainer` does (and the course with DeBERTa); fastai's `fine_tune` would instead train the new
-    head alone first, body frozen. The learning rate warms up over the first 10% of steps and then
-    decays along a cosine (PyTorch's `OneCycleLR`, the schedule of fastai's `fit_one_cycle`).
+    head alone first, body frozen. The learning rate rises along a cosine from `lr/25` over the
+    first 10% of steps and then decays along a cosine (PyTorch's `OneCycleLR`, which also cycles
+    AdamW's first beta between 0.95 and 0.85; fastai's `fit_one_cycle` is alike, with 25% of rise).
+    `Trainer`'s defaults differ: no warm-up, a linear decay.
 
     Args:
         model: from `load_minilm(num_labels=...)`.
@@ -182,7 +186,7 @@ def fine_tune(
 
     Raises:
         ValueError: on no texts, a different number of labels, labels outside the model's
-            classes, or `epochs` or `lr` not positive.
+            classes, or `epochs`, `lr` or `batch_size` not positive.
         TypeError: if a text is not a string, or the labels are not integers.
     """
     texts = _check_texts(texts)
@@ -195,8 +199,11 @@ def fine_tune(
     n_classes = model.config.num_labels
     if targets.min() < 0 or targets.max() >= n_classes:
         raise ValueError(f"labels must be in [0, {n_classes}), got {int(targets.min())} to {int(targets.max())}")
-    if epochs < 1 or not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"epochs must be >= 1 and lr a finite number > 0, got epochs={epochs}, lr={lr}")
+    if epochs < 1 or batch_size < 1 or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(
+            f"epochs and batch_size must be >= 1 and lr a finite number > 0, "
+            f"got epochs={epochs}, batch_size={batch_size}, lr={lr}"
+        )
     ids = _encode(tokenizer, texts, max_length)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     steps = epochs * math.ceil(len(ids) / batch_size)

@@ -169,8 +169,9 @@ def test_fine_tune_learns_and_predict_gives_probabilities():
         ([0], {}, ValueError, "got 2 texts but 1 labels"),
         ([0, 2], {}, ValueError, r"labels must be in \[0, 2\), got 0 to 2"),
         ([0.5, 1.0], {}, TypeError, "labels must be integer class indices"),
-        ([0, 1], {"lr": 0}, ValueError, "epochs must be >= 1 and lr a finite number > 0"),
-        ([0, 1], {"epochs": 0}, ValueError, "epochs must be >= 1 and lr a finite number > 0"),
+        ([0, 1], {"lr": 0}, ValueError, "epochs and batch_size must be >= 1 and lr a finite number > 0"),
+        ([0, 1], {"epochs": 0}, ValueError, r"epochs and batch_size must be >= 1 .* got epochs=0"),
+        ([0, 1], {"batch_size": 0}, ValueError, r"got epochs=2, batch_size=0"),
     ],
 )
 def test_fine_tune_bad_input(labels, kwargs, error, message):
