@@ -10,7 +10,8 @@ MODEL ?= models/digits
 SPACE ?= build/space
 FLASHCARDS ?= build/flashcards.apkg
 NOTEBOOKS := $(shell find docs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
-# pytest runs on two workers; a notebook's cells stay together on one (--dist loadfile).
+# pytest runs on two workers; a notebook's cells stay together on one (--dist loadfile), and the files
+# expected to run longest are handed out first (tests/harness.py orders them; xdist keeps that order).
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
@@ -76,7 +77,7 @@ lint: $(STAMP)
 # the one that times two threads (vision/faster-training) does so with passive waiting, so that
 # its idle threads sleep instead of spinning on the other worker's core.
 test: $(STAMP) $(CHROMIUM) lint
-	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

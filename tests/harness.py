@@ -7,11 +7,19 @@ What a test run needs and a reader's notebook does not lives here, not in the re
   the same call a notebook makes first; its warning list becomes pytest's `filterwarnings`);
 - pytest-markdown-docs reads the pages with `PageParser`, which finds fences inside content tabs,
   admonitions and grids (indented four spaces), and runs an include fence (`--8<--`) with the
-  included code in place, the way pymdownx.snippets renders it on the site.
+  included code in place, the way pymdownx.snippets renders it on the site;
+- a fence followed by a `continuation` fence is not run on its own: pytest-markdown-docs runs a
+  continuation with every fence before it in front, so the last fence of a recipe runs the whole
+  recipe once, and running each earlier fence again would only repeat the same code
+  (`repeated_fences`; a recipe of seven fences ran its first fence seven times, 41 s instead of 14 s);
+- the longest files run first (`longest_first`): pytest-xdist hands each worker one file at a time
+  (`--dist loadfile`), so a three-minute notebook handed out last keeps one worker busy while the
+  other has nothing left to do.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from collections.abc import Sequence
@@ -140,6 +148,76 @@ def recipe_chains(page: Path) -> list[Sequence[Fence]]:
         else:
             chains.append([fence])
     return chains
+
+
+def repeated_fences(items: Sequence[pytest.Item]) -> list[pytest.Item]:
+    """The fence items whose whole code the next item of the same page runs again, first.
+
+    pytest-markdown-docs gives a `continuation` fence the code of the fences before it, blank lines
+    keeping each line where it is on the page; so the next item fails wherever this one would,
+    at the same line of the page.
+
+    Example:
+        >>> from types import SimpleNamespace as Item
+        >>> page = object()
+        >>> a, b, c = (Item(parent=page, code=code) for code in ("x = 1\\n", "x = 1\\n\\ny = x\\n", "z = 2\\n"))
+        >>> repeated_fences([a, b, c]) == [a]
+        True
+    """
+    repeated = []
+    for item, after in itertools.pairwise(items):
+        code, next_code = getattr(item, "code", None), getattr(after, "code", None)
+        if isinstance(code, str) and isinstance(next_code, str) and item.parent is after.parent \
+                and len(next_code) > len(code) and next_code.startswith(code):
+            repeated.append(item)
+    return repeated
+
+
+# What a file's run is expected to cost, in seconds, for the order of `longest_first`: a notebook's
+# own record of its last run (`execution_seconds`, written by `make notebooks`) or this default, and
+# a file marked slow (it builds the site or runs notebooks itself).
+NOTEBOOK_SECONDS, SLOW_FILE_SECONDS = 30, 40
+
+
+@cache
+def expected_seconds(path: Path) -> float:
+    """The expected running time of a notebook, from its metadata (`NOTEBOOK_SECONDS` if not recorded)."""
+    import json
+
+    return float(json.loads(path.read_text()).get("metadata", {}).get("execution_seconds") or NOTEBOOK_SECONDS)
+
+
+def longest_first(items: Sequence[pytest.Item]) -> list[pytest.Item]:
+    """`items` with the files expected to run longest first; a file's items keep their order.
+
+    Files with no expected cost keep their order after the others.
+
+    Example:
+        >>> from types import SimpleNamespace as Item
+        >>> quick = Item(path=Path("a.py"), get_closest_marker=lambda name: None)
+        >>> slow = Item(path=Path("b.py"), get_closest_marker=lambda name: name == "slow")
+        >>> [item.path.name for item in longest_first([quick, slow])]
+        ['b.py', 'a.py']
+    """
+    cost: dict[Path, float] = {}
+    for item in items:
+        path = Path(item.path)
+        if path.suffix == ".ipynb":
+            cost[path] = expected_seconds(path)
+        elif item.get_closest_marker("slow"):
+            cost[path] = max(cost.get(path, 0.0), SLOW_FILE_SECONDS)
+        else:
+            cost.setdefault(path, 0.0)
+    return sorted(items, key=lambda item: -cost[Path(item.path)])  # a stable sort: a file's order is kept
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the fences that a `continuation` fence after them runs again (`repeated_fences`), and
+    put the longest files first (`longest_first`; with `--no-loadscope-reorder`, pytest-xdist keeps it)."""
+    repeated = {id(item) for item in repeated_fences(items)}
+    if repeated:
+        config.hook.pytest_deselected(items=[item for item in items if id(item) in repeated])
+    items[:] = longest_first([item for item in items if id(item) not in repeated])
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-markdown-docs' own (plain CommonMark) answer
