@@ -14,7 +14,7 @@ ignores word order: TF-IDF weights of words and word pairs, then logistic regres
 from __future__ import annotations
 
 import pandas as pd
-from fastai.text.all import TextDataLoaders, awd_lstm_clas_config
+from fastai.text.all import TextDataLoaders, awd_lstm_clas_config, awd_lstm_lm_config
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -69,6 +69,7 @@ def text_dataloaders(
     n_train: int | None = None,
     bs: int = 64,
     seed: int = 42,
+    vocab: list[str] | None = None,
 ) -> TextDataLoaders:
     """fastai DataLoaders for text classification: tokenised, numericalised, batched by length.
 
@@ -82,6 +83,9 @@ def text_dataloaders(
             does with fewer labels; the validation rows are always all kept.
         bs: texts per batch.
         seed: seed of the draw of the `n_train` rows.
+        vocab: use this vocabulary instead of counting one, such as a language model's
+            (`dls_lm.vocab`), so that a classifier can take over that model's embeddings: each
+            token keeps the index the language model learned it under.
 
     Raises:
         ValueError: if a column is missing or has missing values, there are no training or no
@@ -103,12 +107,14 @@ def text_dataloaders(
     if n_train is not None:
         train_rows = training_subset(df, n_train, valid, seed)
     df = pd.concat([train_rows, df[is_valid]]).reset_index(drop=True)
-    return TextDataLoaders.from_df(df, text_col=text, label_col=label, valid_col=valid, bs=bs)
+    return TextDataLoaders.from_df(df, text_col=text, label_col=label, valid_col=valid, bs=bs, text_vocab=vocab)
 # --8<-- [end:dataloaders]
 
 
 # --8<-- [start:config]
-def small_awd_lstm_config(emb_sz: int = 100, n_hid: int = 128, n_layers: int = 2) -> dict:
+def small_awd_lstm_config(
+    emb_sz: int = 100, n_hid: int = 128, n_layers: int = 2, language_model: bool = False
+) -> dict:
     """fastai's AWD-LSTM classifier settings, scaled down to train from scratch on a CPU.
 
     The default (embeddings of 400, three layers of 1,152) is sized for pretraining on
@@ -116,16 +122,23 @@ def small_awd_lstm_config(emb_sz: int = 100, n_hid: int = 128, n_layers: int = 2
     much, several times faster. Pass it as `text_classifier_learner(dls, AWD_LSTM,
     config=small_awd_lstm_config(), pretrained=False)`.
 
+    With `language_model=True`, the same sizes with fastai's language-model settings (lower
+    dropouts, output layer tied to the embedding), for `language_model_learner`: a classifier
+    of the same sizes can then load the language model's encoder (`load_encoder`).
+
     Raises:
         ValueError: if a size is less than 1.
 
     Examples:
         >>> small_awd_lstm_config()["n_hid"], awd_lstm_clas_config["n_hid"]
         (128, 1152)
+        >>> small_awd_lstm_config(language_model=True)["tie_weights"]
+        True
     """
     if min(emb_sz, n_hid, n_layers) < 1:
         raise ValueError(f"sizes must be at least 1, got emb_sz={emb_sz}, n_hid={n_hid}, n_layers={n_layers}")
-    return {**awd_lstm_clas_config, "emb_sz": emb_sz, "n_hid": n_hid, "n_layers": n_layers}
+    defaults = awd_lstm_lm_config if language_model else awd_lstm_clas_config
+    return {**defaults, "emb_sz": emb_sz, "n_hid": n_hid, "n_layers": n_layers}
 # --8<-- [end:config]
 
 

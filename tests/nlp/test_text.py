@@ -111,6 +111,30 @@ def test_small_config_builds_the_sizes_asked_for():
     assert (awd_lstm_clas_config["emb_sz"], awd_lstm_clas_config["n_layers"]) == (400, 3)  # and left alone
 
 
+def test_a_classifier_takes_over_the_language_models_encoder_under_its_vocabulary(reviews, tmp_path):
+    """ULMFiT's hand-over: the classifier's DataLoaders reuse the language model's vocabulary, so
+    `load_encoder` puts each token's learned embedding back at the same index, LSTMs included."""
+    from fastai.text.all import TextDataLoaders, language_model_learner, text_classifier_learner
+
+    rows = reviews.head(300)
+    dls_lm = TextDataLoaders.from_df(rows, text_col="text", is_lm=True, valid_pct=0.2, seed=42, bs=8, seq_len=16)
+    sizes = {"emb_sz": 8, "n_hid": 8, "n_layers": 2}
+    lm = language_model_learner(dls_lm, AWD_LSTM, config=small_awd_lstm_config(**sizes, language_model=True),
+                                pretrained=False, path=tmp_path)
+    assert lm.model[1].decoder.weight is lm.model[0].encoder.weight  # language-model settings: tied output layer
+    lm.save_encoder("encoder")
+    dls = text_dataloaders(rows, bs=8, vocab=dls_lm.vocab)
+    assert list(dls.vocab[0]) == list(dls_lm.vocab)
+    classifier = text_classifier_learner(dls, AWD_LSTM, config=small_awd_lstm_config(**sizes), pretrained=False,
+                                         path=tmp_path)
+    classifier.load_encoder("encoder")
+    for name, weight in lm.model[0].state_dict().items():
+        assert torch.equal(classifier.model[0].module.state_dict()[name], weight), name
+    # load_encoder also freezes the encoder: only the head trains until `unfreeze` or `freeze_to`
+    trainable = [p.requires_grad for p in classifier.model[0].parameters()]
+    assert not any(trainable)
+
+
 def test_small_config_bad_sizes():
     with pytest.raises(ValueError, match="sizes must be at least 1"):
         small_awd_lstm_config(n_layers=0)
