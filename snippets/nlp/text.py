@@ -115,7 +115,7 @@ def text_dataloaders(
 def small_awd_lstm_config(
     emb_sz: int = 100, n_hid: int = 128, n_layers: int = 2, language_model: bool = False
 ) -> dict:
-    """fastai's AWD-LSTM classifier settings, scaled down to train from scratch on a CPU.
+    """fastai's AWD-LSTM settings (a classifier's, or a language model's), scaled down for a CPU.
 
     The default (embeddings of 400, three layers of 1,152) is sized for pretraining on
     Wikipedia; from scratch on ten thousand sentences a model a tenth of the size learns as
