@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from filelock import FileLock
 
 from tools import ROOT
 from tools.sitemetrics import mkdocs_build
@@ -18,12 +19,20 @@ def generator() -> torch.Generator:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The whole site, built once per test session with `mkdocs build --strict` (no warning allowed)."""
-    site_dir = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT, site_dir)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
+def site(tmp_path_factory, worker_id) -> Path:
+    """The whole site, built once per test run with `mkdocs build --strict` (no warning allowed).
+
+    pytest-xdist's workers share it: the first to need it builds it into the run's common
+    temporary folder while the others wait on a lock (a build is about 20 s of a worker's time).
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # .../pytest-N/popen-gw0 -> .../pytest-N
+    site_dir = shared / "site"
+    with FileLock(str(shared / "site.lock")):
+        if not (site_dir / "index.html").is_file():
+            result = mkdocs_build(ROOT, site_dir)
+            assert result.returncode == 0, result.stderr
+            assert "WARNING" not in result.stderr, result.stderr
     return site_dir
 
 

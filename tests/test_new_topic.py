@@ -1,7 +1,12 @@
-"""`make topic` scaffolds a topic that passes the build, the link check and its own tests at once."""
+"""`make topic` scaffolds a topic that passes the build, the link check and its own tests at once.
+
+The same build also checks that the link check catches what MkDocs lets through (links planted in a
+notebook), so that one project copy is built once for both.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,32 +23,49 @@ from tools.sitemetrics import mkdocs_build
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the project's sources (no venv, no git), to scaffold into."""
+# Two links that MkDocs lets through and the link check must catch, planted in a notebook.
+PLANTED = [
+    ("foundations/sgd-from-scratch.html", "../../api/foundations/", "outside the site"),
+    ("foundations/sgd-from-scratch.html", "index.html#gone", 'no element with id "gone"'),
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, dict[str, Path], subprocess.CompletedProcess[str], Path]:
+    """A copy of the project's sources (no venv, no git) with a topic scaffolded into it and the
+    `PLANTED` links in a notebook, built once for the tests below (a build is about 20 s)."""
+    project = tmp_path_factory.mktemp("project")
     for name in ("docs", "cheatsheet", "snippets", "tools", "tests"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("mkdocs.yml", "pyproject.toml", "Makefile"):
-        shutil.copy(ROOT / name, tmp_path)
-    return tmp_path
-
-
-def test_a_new_topic_builds_links_and_passes_its_tests(project, tmp_path):
+        shutil.copy(ROOT / name, project)
     files = scaffold("attention", "Attention", root=project)
+    notebook = project / "docs" / "foundations" / "sgd-from-scratch.ipynb"
+    nb = json.loads(notebook.read_text())
+    first = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+    planted = "\n\n[the API page](../../api/foundations/) and [a gone anchor](index.html#gone)"
+    first["source"] = "".join(first["source"]) + planted
+    notebook.write_text(json.dumps(nb))
+    site = tmp_path_factory.mktemp("site")
+    return project, files, mkdocs_build(project, site), site
+
+
+def test_a_new_topic_builds_links_and_passes_its_tests(built):
+    project, files, result, site = built
     assert {p.relative_to(project).as_posix() for p in files.values()} == {
         "docs/attention/index.md", "docs/attention/attention.ipynb", "cheatsheet/attention.md",
         "snippets/attention.py", "tests/attention/test_attention.py",
     }
     # the site: no list edited, yet the topic is in the navigation, the API reference and the results
-    result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
-    site = tmp_path / "site"
     for page in ("attention/index.html", "attention/attention.html", "cheatsheet/attention.html",
                  "api/snippets/attention.html"):
         assert (site / page).is_file(), page
     assert 'href="attention/index.html"' in (site / "index.html").read_text()  # in the navigation
+    # the new cheat sheet is listed beside the others (navigation.prune keeps only a page's own section)
+    assert 'href="attention.html"' in (site / "cheatsheet" / "collab.html").read_text()
     assert "always the most common training class" in (site / "results.html").read_text()
-    assert not check_site(site).broken
+    assert [link for link in check_site(site).broken if link not in PLANTED] == []
     # its tests, doctests, notebook (nbval), page code and the layout rule, run inside the copy
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/attention",
                "snippets/attention.py", "docs/attention", "cheatsheet/attention.md", "tests/test_layout.py"]
@@ -51,6 +73,14 @@ def test_a_new_topic_builds_links_and_passes_its_tests(project, tmp_path):
     run = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "failed" not in run.stdout and " passed" in run.stdout
+
+
+def test_a_broken_link_in_a_notebook_fails_the_link_check(built):
+    """The strict build does not see links inside notebooks; the link check over the built site does."""
+    _, _, result, site = built
+    assert result.returncode == 0, result.stderr  # MkDocs itself lets both through
+    broken = check_site(site).broken
+    assert all(link in broken for link in PLANTED), broken
 
 
 @pytest.mark.parametrize(
