@@ -18,10 +18,9 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-from bs4 import BeautifulSoup
 
 LINKING = {"a": "href", "link": "href", "script": "src", "img": "src", "source": "src", "iframe": "src"}
 NOT_CHECKED = ("http", "https", "mailto", "data", "javascript", "tel")
@@ -37,12 +36,35 @@ class Report:
     links: int = 0
 
 
+class _Targets(HTMLParser):
+    """A page's ids (and `<a name>`s) and its linking attributes, read tag by tag.
+
+    The same parser BeautifulSoup's "html.parser" uses, without building a tree: a check of the
+    whole site took 8 s with the tree, this a third of that.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.urls: dict[str, list[str]] = {name: [] for name in LINKING}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if "id" in values:
+            self.ids.add(values["id"])
+        if tag == "a" and "name" in values:
+            self.ids.add(values["name"])
+        if tag in LINKING and LINKING[tag] in values:
+            self.urls[tag].append(values[LINKING[tag]])
+
+    handle_startendtag = handle_starttag
+
+
 def _read(page: Path) -> tuple[set[str], list[str]]:
-    soup = BeautifulSoup(page.read_text(errors="replace"), "html.parser")
-    ids = {str(tag["id"]) for tag in soup.find_all(id=True)}
-    ids |= {str(a["name"]) for a in soup.find_all("a", attrs={"name": True})}
-    urls = [str(tag[attr]) for name, attr in LINKING.items() for tag in soup.find_all(name, attrs={attr: True})]
-    return ids, urls
+    targets = _Targets()
+    targets.feed(page.read_text(errors="replace"))
+    targets.close()
+    return targets.ids, [url for name in LINKING for url in targets.urls[name]]
 
 
 def check_site(site: Path, base_path: str = "/") -> Report:

@@ -11,7 +11,9 @@ Two ways to use it, both here:
 - **as it is**, for sentence embeddings: average the last layer's token vectors
   (`sentence_embeddings`), compare sentences by cosine similarity;
 - **fine-tuned**, for classification: put a fresh linear head on the first token's vector and
-  train the whole network a little (`fine_tune`), which is what the course does with DeBERTa.
+  train the whole network a little, which is what the course does with DeBERTa. The notebooks do
+  it with Hugging Face's `Trainer`, as the course does; `fine_tune` here is the same loop written
+  out in plain PyTorch, to show what `Trainer` does for you.
 
 The course downloads its models from the Hugging Face hub with
 `AutoModelForSequenceClassification.from_pretrained("microsoft/deberta-v3-small", num_labels=1)`;

@@ -22,20 +22,79 @@ The published pages look the same; only what search sees changes.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
-from bs4 import BeautifulSoup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 MAX_OUTPUT_CHARS = 400
-EXCLUDE = {"data-search-exclude": "notebook-noise"}  # the search plugin strips it only when it has a value
-NOTEBOOK_NOISE = (".jp-InputPrompt", ".jp-OutputPrompt", ".zeroclipboard-container", ".clipboard-copy-txt")
-API_NOISE = ("details.mkdocstrings-source",)
-# An API page needs no parsing: its noise is whole `<details>` elements, marked on their opening tag
-# (parsing every API page with BeautifulSoup took 4 of a full build's 17 s).
+NOISE_CLASSES = {"jp-InputPrompt", "jp-OutputPrompt", "zeroclipboard-container", "clipboard-copy-txt"}
+OUTPUT_CLASS = "jp-OutputArea-output"
+MARK = ' data-search-exclude="notebook-noise"'  # the search plugin strips it only when it has a value
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# mkdocstrings' source blocks are whole `<details>` elements, marked on their opening tag.
 API_NOISE_TAG = re.compile(r'<details(?=\s)([^>]*\sclass="(?:[^"]*\s)?mkdocstrings-source(?:\s[^"]*)?")')
+
+
+class _NoiseFinder(HTMLParser):
+    """Where the noise's opening tags start in a page's HTML, read tag by tag.
+
+    The parser BeautifulSoup's "html.parser" uses, without building a tree: the page is then
+    marked in place, not written out again (parsing notebook pages with BeautifulSoup took 4 s of
+    a 17 s build).
+    """
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.marks: list[int] = []  # offsets of the "<" of the tags to mark
+        self.open: list[tuple[str, int, bool]] = []  # (tag, offset, is an output)
+        self.text = {}  # offset of an open output -> length of its text so far
+        self.in_code = 0  # inside <script> or <style>, which are not text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line, column = self.getpos()
+        offset = self.line_starts[line - 1] + column
+        classes = set((dict(attrs).get("class") or "").split())
+        if classes & NOISE_CLASSES:
+            self.marks.append(offset)
+        if tag in VOID_TAGS:
+            return
+        output = OUTPUT_CLASS in classes
+        self.open.append((tag, offset, output))
+        if output:
+            self.text[offset] = 0
+        self.in_code += tag in ("script", "style")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line, column = self.getpos()
+        if set((dict(attrs).get("class") or "").split()) & NOISE_CLASSES:
+            self.marks.append(self.line_starts[line - 1] + column)
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_code:
+            for offset in self.text:
+                self.text[offset] += len(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:  # closes this element and any left open inside it
+                for name, offset, output in self.open[i:]:
+                    self._closed(name, offset, output)
+                del self.open[i:]
+                return
+
+    def close(self) -> None:
+        super().close()
+        for name, offset, output in self.open:
+            self._closed(name, offset, output)
+
+    def _closed(self, name: str, offset: int, output: bool) -> None:
+        self.in_code -= name in ("script", "style")
+        if output and self.text.pop(offset) > MAX_OUTPUT_CHARS:
+            self.marks.append(offset)
 
 
 def mark_search_noise(html: str, notebook: bool) -> str:
@@ -51,21 +110,23 @@ def mark_search_noise(html: str, notebook: bool) -> str:
     Examples:
         >>> html = '<div class="jp-InputPrompt">In [1]:</div><p>SGD steps downhill.</p>'
         >>> mark_search_noise(html, notebook=True)
-        '<div class="jp-InputPrompt" data-search-exclude="notebook-noise">In [1]:</div><p>SGD steps downhill.</p>'
+        '<div data-search-exclude="notebook-noise" class="jp-InputPrompt">In [1]:</div><p>SGD steps downhill.</p>'
+        >>> long = '<div class="jp-OutputArea-output"><pre>' + "epoch 1 loss 0.5\\n" * 30 + "</pre></div>"
+        >>> mark_search_noise(long, notebook=True).startswith('<div data-search-exclude="notebook-noise"')
+        True
         >>> mark_search_noise('<details class="mkdocstrings-source"><pre>def f(): ...</pre></details>', notebook=False)
         '<details data-search-exclude="notebook-noise" class="mkdocstrings-source"><pre>def f(): ...</pre></details>'
     """
+    html = API_NOISE_TAG.sub(rf"<details{MARK}\1", html)
     if not notebook:
-        return API_NOISE_TAG.sub(r'<details data-search-exclude="notebook-noise"\1', html)
-    selectors = NOTEBOOK_NOISE + API_NOISE
-    if not any(s.split(".")[-1] in html for s in selectors):
         return html
-    soup = BeautifulSoup(html, "html.parser")
-    marked = soup.select(", ".join(selectors))
-    marked += [out for out in soup.select(".jp-OutputArea-output") if len(out.get_text()) > MAX_OUTPUT_CHARS]
-    for element in marked:
-        element.attrs.update(EXCLUDE)
-    return str(soup)
+    finder = _NoiseFinder(html)
+    finder.feed(html)
+    finder.close()
+    for offset in sorted(set(finder.marks), reverse=True):  # from the end, so earlier offsets hold
+        name_end = offset + 1 + len(re.match(r"<([\w-]+)", html[offset:]).group(1))
+        html = html[:name_end] + MARK + html[name_end:]
+    return html
 
 
 @event_priority(100)  # before the search plugin reads the page in on_page_context
