@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import pytest
 import torch
-from filelock import FileLock
 
 from tools import ROOT
 from tools.sitemetrics import mkdocs_build
@@ -28,7 +28,8 @@ def site(tmp_path_factory, worker_id) -> Path:
     base = tmp_path_factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent  # .../pytest-N/popen-gw0 -> .../pytest-N
     site_dir = shared / "site"
-    with FileLock(str(shared / "site.lock")):
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not (site_dir / "index.html").is_file():
             result = mkdocs_build(ROOT, site_dir)
             assert result.returncode == 0, result.stderr
