@@ -20,6 +20,7 @@ What a test run needs and a reader's notebook does not lives here, not in the re
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import warnings
 from collections.abc import Sequence
@@ -182,8 +183,6 @@ NOTEBOOK_SECONDS, SLOW_FILE_SECONDS = 30, 40
 @cache
 def expected_seconds(path: Path) -> float:
     """The expected running time of a notebook, from its metadata (`NOTEBOOK_SECONDS` if not recorded)."""
-    import json
-
     return float(json.loads(path.read_text()).get("metadata", {}).get("execution_seconds") or NOTEBOOK_SECONDS)
 
 

@@ -21,6 +21,7 @@ The published pages look the same; only what search sees changes.
 
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 
@@ -39,7 +40,7 @@ API_NOISE_TAG = re.compile(r'<details(?=\s)([^>]*\sclass="(?:[^"]*\s)?mkdocstrin
 
 
 class _NoiseFinder(HTMLParser):
-    """Where the noise's opening tags start in a page's HTML, read tag by tag.
+    """Where to mark the noise's opening tags in a page's HTML, read tag by tag.
 
     The parser BeautifulSoup's "html.parser" uses, without building a tree: the page is then
     marked in place, not written out again (parsing notebook pages with BeautifulSoup took 4 s of
@@ -49,29 +50,32 @@ class _NoiseFinder(HTMLParser):
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
-        self.marks: list[int] = []  # offsets of the "<" of the tags to mark
-        self.open: list[tuple[str, int, bool]] = []  # (tag, offset, is an output)
-        self.text = {}  # offset of an open output -> length of its text so far
+        self.marks: set[int] = set()  # where to write the mark: just after a tag's name
+        self.open: list[tuple[str, int, bool]] = []  # (tag, where its name ends, is an output)
+        self.text: dict[int, int] = {}  # an open output (where its name ends) -> length of its text so far
         self.in_code = 0  # inside <script> or <style>, which are not text
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line, column = self.getpos()
-        offset = self.line_starts[line - 1] + column
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> tuple[int, set[str]]:
+        """Where the tag's name ends in the page, and its classes; marks it if it is noise."""
+        line, column = self.getpos()  # the tag's "<"
+        name_end = self.line_starts[line - 1] + column + 1 + len(tag)
         classes = set((dict(attrs).get("class") or "").split())
         if classes & NOISE_CLASSES:
-            self.marks.append(offset)
+            self.marks.add(name_end)
+        return name_end, classes
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        name_end, classes = self._tag(tag, attrs)
         if tag in VOID_TAGS:
             return
         output = OUTPUT_CLASS in classes
-        self.open.append((tag, offset, output))
+        self.open.append((tag, name_end, output))
         if output:
-            self.text[offset] = 0
+            self.text[name_end] = 0
         self.in_code += tag in ("script", "style")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line, column = self.getpos()
-        if set((dict(attrs).get("class") or "").split()) & NOISE_CLASSES:
-            self.marks.append(self.line_starts[line - 1] + column)
+        self._tag(tag, attrs)
 
     def handle_data(self, data: str) -> None:
         if not self.in_code:
@@ -94,7 +98,7 @@ class _NoiseFinder(HTMLParser):
     def _closed(self, name: str, offset: int, output: bool) -> None:
         self.in_code -= name in ("script", "style")
         if output and self.text.pop(offset) > MAX_OUTPUT_CHARS:
-            self.marks.append(offset)
+            self.marks.add(offset)
 
 
 def mark_search_noise(html: str, notebook: bool) -> str:
@@ -123,10 +127,8 @@ def mark_search_noise(html: str, notebook: bool) -> str:
     finder = _NoiseFinder(html)
     finder.feed(html)
     finder.close()
-    for offset in sorted(set(finder.marks), reverse=True):  # from the end, so earlier offsets hold
-        name_end = offset + 1 + len(re.match(r"<([\w-]+)", html[offset:]).group(1))
-        html = html[:name_end] + MARK + html[name_end:]
-    return html
+    cuts = [0, *sorted(finder.marks), len(html)]
+    return MARK.join(html[start:end] for start, end in itertools.pairwise(cuts))
 
 
 @event_priority(100)  # before the search plugin reads the page in on_page_context
