@@ -15,6 +15,12 @@ NOTEBOOKS := $(shell find docs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
+# The CPU kernels that notebooks are recorded and checked under (tools/kernels.py holds the names
+# and values): everything capped at AVX2, so that a CPU with AVX-512 or AMX runs the code an
+# AVX2-only CPU runs. `make test`, `make notebooks` and `make determinism` use them; CI and the
+# GitHub workflow call `make test`. `make crosscheck` runs the other configurations.
+RECORDING_KERNELS := $(shell $(PYTHON_BOOT) -m tools.kernels)
+
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 # Packages install without compiling every module to bytecode (pip's compile step was a third of
@@ -23,7 +29,7 @@ export PYTHONHASHSEED := 0
 # lets it keep them where the environment says PYTHONDONTWRITEBYTECODE=1 (this CI machine does).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help venv serve build test lint notebooks determinism bench bench-ci mutation clean model app space space-copy flashcards requirements topic publish
+.PHONY: help venv serve build test lint notebooks determinism crosscheck bench bench-ci mutation clean model app space space-copy flashcards requirements topic publish
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
@@ -32,6 +38,7 @@ help:
 	@echo "make publish SITE_URL=https://you.github.io/notes/  build for that address and push it to the gh-pages branch"
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
 	@echo "make determinism  run every notebook twice and compare the text outputs (make test does one)"
+	@echo "make crosscheck re-execute notebooks, pages and doctests under each CPU-kernel configuration"
 	@echo "make bench      print benchmark figures (includes a load test of the web app)"
 	@echo "make bench-ci   time CI on a fresh clone: set-up, then make test (budget 15 min)"
 	@echo "make mutation   mutation testing of the teaching code (mutmut, fast tests only): prints the share killed"
@@ -77,13 +84,13 @@ lint: $(STAMP)
 # the one that times two threads (vision/faster-training) does so with passive waiting, so that
 # its idle threads sleep instead of spinning on the other worker's core.
 test: $(STAMP) $(CHROMIUM) lint
-	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	env $(RECORDING_KERNELS) OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	env $(RECORDING_KERNELS) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 \
 	  --ExecutePreprocessor.record_timing=True $(NOTEBOOKS)
-	$(PY) -m tools.nbnormalize $(NOTEBOOKS)
+	env $(RECORDING_KERNELS) $(PY) -m tools.nbnormalize --record $(NOTEBOOKS)
 
 # Publishing: a strict, link-checked build for the address the site will have, pushed as the only
 # commit content of the gh-pages branch (.nojekyll: serve the files as they are). GitHub Pages
@@ -112,7 +119,12 @@ mutation: $(STAMP)
 	$(PY) -m tools.mutation_score
 
 determinism: $(STAMP)
-	$(PY) -m tools.determinism $(NOTEBOOKS)
+	env $(RECORDING_KERNELS) $(PY) -m tools.determinism $(NOTEBOOKS)
+
+# Every notebook, page and doctest re-executed under each kernel configuration of tools/kernels.py
+# (about 10 minutes each on 2 cores; a benchmark, not part of make test).
+crosscheck: $(STAMP)
+	$(PY) -m tools.crosscheck
 
 bench: $(STAMP) $(MODEL)/domain.safetensors
 	$(PY) -m bench.run --model $(MODEL)

@@ -191,10 +191,13 @@ def print_speed_figures() -> None:
     """Images per second of a training step and of inference, per setting (as the faster-training notebook)."""
     from snippets.foundations.cnn import simple_cnn
     from snippets.vision.pretrained import efficientnet_lite0
-    from snippets.vision.speed import images_per_second
+    from snippets.vision.speed import bf16_is_fast, images_per_second
 
-    settings = {"float32, 1 thread": {}, "2 threads": {"threads": 2}, "channels_last": {"channels_last": True},
-                "bfloat16 autocast": {"bf16": True}}
+    settings = {"float32, 1 thread": {}, "2 threads": {"threads": 2}, "channels_last": {"channels_last": True}}
+    if bf16_is_fast():
+        settings["bfloat16 autocast"] = {"bf16": True}
+    else:
+        print("bfloat16 autocast: not timed (no bfloat16 instructions here, or oneDNN capped below them)")
     for name, model, batch, steps in (
         ("digit CNN, batch 64 of 28x28", simple_cnn(), torch.randn(64, 1, 28, 28), 30),
         ("EfficientNet-Lite0, batch 32 of 64x64", efficientnet_lite0(n_classes=2), torch.randn(32, 3, 64, 64), 3),

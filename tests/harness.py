@@ -12,6 +12,9 @@ What a test run needs and a reader's notebook does not lives here, not in the re
   continuation with every fence before it in front, so the last fence of a recipe runs the whole
   recipe once, and running each earlier fence again would only repeat the same code
   (`repeated_fences`; a recipe of seven fences ran its first fence seven times, 41 s instead of 14 s);
+- nbval compares what training prints within the tolerance a notebook declares
+  (`compare_within_tolerance`, with `tools.tolerance`): the same data, shapes and text, and
+  decimal numbers within `abs + rel * |stored|`, so that another CPU's last bits pass;
 - the longest files run first (`longest_first`): pytest-xdist hands each worker one file at a time
   (`--dist loadfile`), so a three-minute notebook handed out last keeps one worker busy while the
   other has nothing left to do.
@@ -19,6 +22,7 @@ What a test run needs and a reader's notebook does not lives here, not in the re
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import re
@@ -33,10 +37,12 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from nbval.plugin import IPyNbCell
 from pytest_markdown_docs.plugin import parse_superfences_block_info
 
 from snippets.notebook import KNOWN_WARNINGS, quiet_and_repeatable
 from tools import ROOT
+from tools.tolerance import cell_tolerance, within_tolerance
 
 INDENTED_FENCE = re.compile(r"^ {4}(`{3,})")
 
@@ -217,6 +223,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if repeated:
         config.hook.pytest_deselected(items=[item for item in items if id(item) in repeated])
     items[:] = longest_first([item for item in items if id(item) not in repeated])
+
+
+def align_within_tolerance(computed: list, stored: list, tolerance, sanitize=lambda text: text) -> list:
+    """`computed` outputs, each text that says what the stored one says within `tolerance` replaced by it.
+
+    nbval then compares as usual: what was within the tolerance is equal, and anything else is
+    reported by nbval as a difference, in its own words. Outputs are paired in order (nbval has
+    merged the streams of both); texts are sanitised (timings, addresses) before they are
+    compared, as nbval compares them.
+
+    Example:
+        >>> from nbformat.v4 import new_output
+        >>> from tools.tolerance import Tolerance
+        >>> stored = [new_output("stream", name="stdout", text="accuracy 0.965\\n")]
+        >>> computed = [new_output("stream", name="stdout", text="accuracy 0.963\\n")]
+        >>> align_within_tolerance(computed, stored, Tolerance(abs=0.005))[0].text
+        'accuracy 0.965\\n'
+        >>> align_within_tolerance(computed, stored, Tolerance(abs=0.001))[0].text
+        'accuracy 0.963\\n'
+    """
+    aligned = []
+    for index, out in enumerate(computed):
+        ref = stored[index] if index < len(stored) else {}
+        out = copy.deepcopy(out)
+        if out.get("output_type") == ref.get("output_type"):
+            if "text" in out:
+                out["text"] = _align(out["text"], ref.get("text"), tolerance, sanitize)
+            for mime, text in out.get("data", {}).items():
+                out["data"][mime] = _align(text, ref.get("data", {}).get(mime), tolerance, sanitize)
+        aligned.append(out)
+    return aligned
+
+
+def _align(computed, stored, tolerance, sanitize):
+    if isinstance(computed, str) and isinstance(stored, str) and computed != stored \
+            and within_tolerance(sanitize(stored), sanitize(computed), tolerance):
+        return stored
+    return computed
+
+
+_nbval_compare_outputs = IPyNbCell.compare_outputs
+
+
+def compare_within_tolerance(self: IPyNbCell, test: list, ref: list, skip_compare=None) -> bool:
+    """nbval's comparison of a cell's outputs, after `align_within_tolerance` where a tolerance is declared."""
+    tolerance = cell_tolerance(self.cell.source, self.parent.nb.metadata)
+    if tolerance is not None:
+        test = align_within_tolerance(test, ref, tolerance, self.sanitize)
+    return _nbval_compare_outputs(self, test, ref, skip_compare)
+
+
+IPyNbCell.compare_outputs = compare_within_tolerance
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-markdown-docs' own (plain CommonMark) answer

@@ -4,6 +4,9 @@ nbval already compares a fresh run of every notebook with its stored outputs (an
 Here one notebook, a different one for each commit (among those whose stored Result trained in at
 most 2 s and that last ran in at most 40 s, to bound CI's time), runs twice more on this machine,
 so that a notebook which is not deterministic is told apart from one whose stored outputs are stale.
+Both runs use other kernels than the recording ones (`tools.kernels.GUARD`), and the first is also
+compared with the stored outputs within the notebook's tolerance: a cheap guard that the outputs
+survive another CPU (`make crosscheck` checks every notebook under every configuration).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from tools import ROOT
 from tools.determinism import main, rotating_pick
+from tools.kernels import GUARD, RECORDING
 from tools.hooks.results_page import notebook_result
 
 pytestmark = pytest.mark.slow
@@ -71,5 +75,20 @@ def test_this_commits_notebook_gives_the_same_outputs_twice(capsys):
     quick = [p for p in sorted((ROOT / "docs").rglob("*.ipynb")) if quick_enough(p)]
     assert len(quick) >= 8, f"only {len(quick)} notebooks are quick enough to run twice more"
     notebook = rotating_pick(quick, _commit())
-    assert main([str(notebook)]) == 0, capsys.readouterr().out
-    print(capsys.readouterr().out)  # "same outputs twice: ... (N outputs, S s for both runs)"
+    assert GUARD != RECORDING
+    assert main([str(notebook)], kernels=GUARD) == 0, capsys.readouterr().out
+    print(capsys.readouterr().out)  # "same outputs twice under the ... kernels: ... (N outputs, S s for both runs) ..."
+
+
+def test_a_stored_output_beyond_the_tolerance_fails_under_other_kernels(tmp_path, capsys):
+    code = "print(f'accuracy {0.965 + 0.01 * (__import__(\"os\").environ.get(\"MKL_CBWR\") == \"COMPATIBLE\"):.3f}')"
+    path = Path(_notebook(tmp_path, "moves.ipynb", code))
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 0.965\n")]
+    notebook.metadata["tolerance"] = {"abs": 0.005}
+    nbformat.write(notebook, path)
+    assert main([str(path)], kernels="mkl-compatible") == 1  # 0.975 against 0.965: beyond 0.005
+    assert "beyond the notebook's tolerance" in capsys.readouterr().out
+    notebook.metadata["tolerance"] = {"abs": 0.02}
+    nbformat.write(notebook, path)
+    assert main([str(path)], kernels="mkl-compatible") == 0

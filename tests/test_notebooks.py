@@ -12,7 +12,9 @@ import pytest
 
 from snippets.results import parse_result
 from tools import ROOT
+from tools.kernels import RECORDING
 from tools.nbnormalize import normalize
+from tools.tolerance import cell_tolerance
 
 NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
 
@@ -44,6 +46,21 @@ def test_test_concerns_are_one_call_at_the_top(notebook):
     for source in code:
         for concern in ("warnings.filterwarnings", "set_num_threads", "plain_text_log", "remove_cb(ProgressCallback"):
             assert concern not in source, f"{concern} in a cell: quiet_and_repeatable() does it"
+
+
+def test_says_where_its_outputs_come_from(notebook):
+    """`make notebooks` records the CPU, the kernels and the versions; each page shows them."""
+    recorded = notebook.metadata.get("recorded_with", {})
+    assert {"cpu", "instruction_sets", "kernels", "python", "torch"} <= recorded.keys(), "run `make notebooks`"
+    assert recorded["kernels"].startswith(RECORDING + " "), "record under `make notebooks`' kernels"
+
+
+def test_a_declared_tolerance_is_well_formed_and_small(notebook):
+    """A tolerance absorbs another CPU's last bits, not a different result: at most 0.02 and 2%."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            tolerance = cell_tolerance(cell.source, notebook.metadata)
+            assert tolerance is None or (tolerance.abs <= 0.02 and tolerance.rel <= 0.02), cell.source[:80]
 
 
 def test_stored_in_normal_form(notebook):

@@ -8,16 +8,30 @@ The timestamps are first added up into the notebook's running time, kept in its 
 `execution_seconds`, rounded up to a multiple of 10 so that a re-run rarely changes it: CI's
 determinism check uses it to pick a notebook cheap enough to run twice more.
 `tests/test_notebooks.py` checks that every committed notebook is in this form.
+
+With `--record`, it also writes where the outputs come from into the notebook's metadata, as
+`recorded_with`: the CPU, its instruction sets, the kernel configuration
+(`tools.kernels`) and the versions of Python and of the libraries that compute the outputs. Each
+notebook page shows it (`tools/hooks/provenance.py`).
 """
 
 from __future__ import annotations
 
 import math
+import platform
 import sys
 from datetime import datetime
+from importlib import metadata
 
 import nbformat
 from nbformat import NotebookNode
+
+from tools.kernels import CONFIGURATIONS, active, cpu_name
+
+# The libraries whose versions decide a notebook's numbers, in the order a page lists them.
+LIBRARIES = ("torch", "fastai", "numpy", "pandas", "scikit-learn", "transformers")
+# /proc/cpuinfo flags that change which kernels run, from the widest down.
+INSTRUCTION_SETS = {"amx_tile": "AMX", "avx512_bf16": "AVX-512-BF16", "avx512f": "AVX-512", "avx2": "AVX2"}
 
 
 def execution_seconds(nb: NotebookNode) -> float | None:
@@ -65,9 +79,53 @@ def normalize(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
+def cpu_instruction_sets(flags: set[str] | None = None) -> list[str]:
+    """The instruction sets of `INSTRUCTION_SETS` that the CPU has (default: read from `/proc/cpuinfo`).
+
+    Example:
+        >>> cpu_instruction_sets({"fma", "avx2", "avx512f", "avx512_bf16"})
+        ['AVX-512-BF16', 'AVX-512', 'AVX2']
+    """
+    if flags is None:
+        try:
+            with open("/proc/cpuinfo") as info:
+                flags = next((set(line.split(":", 1)[1].split()) for line in info if line.startswith("flags")), set())
+        except OSError:
+            flags = set()
+    return [name for flag, name in INSTRUCTION_SETS.items() if flag in flags]
+
+
+def recorded_with(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Where outputs executed now, in a process with environment `env` (default: this one's), come from.
+
+    The CPU, its instruction sets, the kernel configuration (`tools.kernels`) and the versions of
+    Python and of the libraries that compute a notebook's numbers.
+    """
+    kernels = active(env)
+    variables = " ".join(f"{k}={v}" for k, v in CONFIGURATIONS.get(kernels, {}).items())
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "cpu": cpu_name(),
+        "instruction_sets": ", ".join(cpu_instruction_sets()) or "unknown",
+        "kernels": f"{kernels} ({variables})" if variables else kernels,
+        "platform": f"{platform.system()} {platform.machine()}",
+        "python": platform.python_version(),
+        **versions,
+    }
+
+
 def main(paths: list[str]) -> None:
-    for path in paths:
+    record = "--record" in paths
+    provenance = recorded_with() if record else None
+    for path in (p for p in paths if p != "--record"):
         nb = nbformat.read(path, as_version=4)
+        if provenance is not None:
+            nb.metadata["recorded_with"] = provenance
         nbformat.write(normalize(nb), path)
 
 

@@ -251,17 +251,18 @@ def notebook(name: str, title: str):
 
 def execute(path: Path, root: Path = ROOT) -> None:
     """Run the notebook in its folder, importing the package from `root`, and store its outputs in
-    normal form (as `make notebooks` does)."""
-    import os
-
+    normal form, under the recording kernels and with where they come from (as `make notebooks` does)."""
     import nbformat
     from nbclient import NotebookClient
 
-    from tools.nbnormalize import normalize
+    from tools.kernels import RECORDING, environment
+    from tools.nbnormalize import normalize, recorded_with
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, "PYTHONPATH": str(root)})
+    env = environment(RECORDING) | {"PYTHONPATH": str(root)}
+    client.execute(env=env)
+    nb.metadata["recorded_with"] = recorded_with(env)
     nbformat.write(normalize(nb), path)
 
 
