@@ -12,13 +12,19 @@ Three environment variables, read when a process starts, fix those choices:
   `AVX2`, ...: MKL's conditional numerical reproducibility.
 
 `make test`, `make notebooks` and `make determinism` run under `RECORDING`, everything capped at
-AVX2: a CPU with AVX-512 or AMX then runs the AVX2 code that an AVX2-only CPU runs, which removes
-most differences between them (the doctest of `snippets.collab.rmse` prints the same last digit).
-What still differs (oneDNN and MKL also choose blockings by cache size) is absorbed by the
-tolerance each notebook declares (`tools.tolerance`). `make crosscheck` re-executes everything
+AVX2: a CPU with AVX-512 or AMX then runs PyTorch's and oneDNN's AVX2 code, as an AVX2-only CPU
+does, and on Intel CPUs MKL runs its AVX2 branch in its reproducible mode (on an Intel CPU with
+AVX-512 the doctest of `snippets.collab.rmse` then prints the last digit an AVX2 CPU prints). MKL
+honours `MKL_CBWR=AVX2` on Intel CPUs only: on others it runs its automatic branch, so an AMD
+machine and an Intel one may still differ there. What differs (MKL across vendors, and the
+blockings oneDNN and MKL choose by cache size) is absorbed by the tolerance each notebook declares
+(`tools.tolerance`). `make crosscheck` re-executes everything
 under each configuration below, to show that a notebook's outputs and claims survive a change of
-kernels; on this project's AVX2 machine `native` and `avx2` run the same code, and the other two
-move results.
+kernels; on this project's AVX2 machine (an AMD EPYC) `native` and `avx2` gave the same bits, and
+the other two move results. PyTorch's own kernels stay at AVX2 in all but `native`: under the cap every x86 CPU
+runs the same compiled AVX2 code for them, so they are not where another CPU differs (with no
+vector code at all, `ATEN_CPU_CAPABILITY=default`, their transcendental functions round
+differently, which moves results further than another CPU does).
 
 `python -m tools.kernels avx2` prints a configuration as `NAME=value` words for `env` (the Makefile
 uses it, so the names and values live here only).
@@ -35,10 +41,12 @@ CONFIGURATIONS: dict[str, dict[str, str]] = {
     "native": {},
     # everything capped at AVX2, the instruction set most x86 CPUs of the last ten years have
     "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"},
-    # MKL's path that gives the same bits on any x86 CPU (SSE2 code), the rest at AVX2
+    # MKL's path that gives the same bits on any x86 CPU (SSE2 code), the rest at AVX2: MKL's sums in
+    # another order, as MKL on another CPU may sum them
     "mkl-compatible": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "COMPATIBLE"},
-    # no vector code in PyTorch's kernels, oneDNN at SSE4.1, MKL compatible: the farthest from AVX2
-    "baseline": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_CBWR": "COMPATIBLE"},
+    # oneDNN's SSE4.1 code, the rest at AVX2: convolutions and recurrent layers in another order, as
+    # oneDNN may block them otherwise on a CPU with other cache sizes
+    "onednn-sse41": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_CBWR": "AVX2"},
 }
 RECORDING = "avx2"
 """The configuration that `make notebooks` records outputs under and that `make test` checks them under."""
@@ -57,9 +65,9 @@ def environment(name: str, base: dict[str, str] | None = None) -> dict[str, str]
         ValueError: naming the configurations there are, if `name` is not one of them.
 
     Example:
-        >>> env = environment("baseline", {"PATH": "/bin", "MKL_CBWR": "AVX2"})
+        >>> env = environment("mkl-compatible", {"PATH": "/bin", "MKL_CBWR": "AVX2"})
         >>> env["PATH"], env["MKL_CBWR"], env["ATEN_CPU_CAPABILITY"]
-        ('/bin', 'COMPATIBLE', 'default')
+        ('/bin', 'COMPATIBLE', 'avx2')
         >>> environment("native", {"MKL_CBWR": "AVX2"})
         {}
     """

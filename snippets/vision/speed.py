@@ -11,8 +11,9 @@ CUDA device only, so on a CPU they change nothing; `BFloat16Autocast` is the sam
 CPU: the forward pass and the loss run under `torch.autocast("cpu", dtype=torch.bfloat16)`.
 
 bfloat16 is fast on a CPU only where the CPU has bfloat16 instructions (AVX-512-BF16, or AMX's
-tile units) and oneDNN may use them; elsewhere each product is converted and computed in float32
-code paths, tens of times slower than float32 itself. `bf16_is_fast` tells which case a machine
+tile units) and oneDNN may use them; elsewhere each product is converted and computed on slower
+paths (on the AVX2-only CPU that recorded the faster-training notebook, several times slower than
+float32; other CPUs untested). `bf16_is_fast` tells which case a machine
 is in, so that bfloat16 is turned on only where it pays.
 """
 
@@ -28,17 +29,19 @@ import torch
 from fastai.callback.core import Callback
 from torch import Tensor, nn
 
-# oneDNN's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it still has bfloat16 instructions
+# oneDNN 3's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it still has bfloat16 instructions
 _BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512",
-              "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16", "AVX10_2_512", "AVX10_2_512_AMX_2", "ALL", "DEFAULT")
+              "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16", "AVX10_2", "AVX10_2_AMX_2", "AVX10_2_512", "AVX10_2_512_AMX_2",
+              "DEFAULT")
 
 
 def bf16_is_fast(cpu_has_bf16: bool | None = None, onednn_cap: str | None = None) -> bool:
     """Whether bfloat16 autocast can run on this CPU's bfloat16 instructions (AVX-512-BF16 or AMX).
 
-    Both must hold: the CPU has the instructions (PyTorch's `torch.cpu` checks, on any platform),
-    and oneDNN is not capped below them (`ONEDNN_MAX_CPU_ISA`, which this project's tests set to
-    AVX2 so that every machine runs the same kernels). Without them bfloat16 still computes, but
+    Both must hold: the CPU has the instructions (`torch.cpu.get_capabilities()`, on any
+    platform), and oneDNN is not capped below them (`ONEDNN_MAX_CPU_ISA`, or its older name
+    `DNNL_MAX_CPU_ISA`, which this project's tests set to AVX2 so that every machine runs much the
+    same kernels). Without them bfloat16 still computes, but
     several times slower than float32 (the faster-training notebook times one linear layer both
     ways on the machine that runs it).
 
@@ -49,12 +52,15 @@ def bf16_is_fast(cpu_has_bf16: bool | None = None, onednn_cap: str | None = None
     Examples:
         >>> bf16_is_fast(cpu_has_bf16=True, onednn_cap="AVX2"), bf16_is_fast(cpu_has_bf16=True, onednn_cap="")
         (False, True)
-        >>> bf16_is_fast(cpu_has_bf16=False, onednn_cap="ALL")
+        >>> bf16_is_fast(cpu_has_bf16=False, onednn_cap="DEFAULT")
         False
     """
     if cpu_has_bf16 is None:
-        cpu_has_bf16 = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA", "") if onednn_cap is None else onednn_cap).strip().upper()
+        capabilities = torch.cpu.get_capabilities()
+        cpu_has_bf16 = capabilities.get("avx512_bf16", False) or capabilities.get("amx_bf16", False)
+    if onednn_cap is None:
+        onednn_cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
+    cap = onednn_cap.strip().upper()
     return bool(cpu_has_bf16) and (not cap or cap in _BF16_ISAS)
 
 
