@@ -19,7 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-LIBRARIES = ("torch", "fastai", "numpy", "pandas", "scikit-learn", "transformers")
+from tools.nbnormalize import LIBRARIES
 
 
 def provenance_html(metadata: dict, where: str) -> str:
