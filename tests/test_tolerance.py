@@ -50,6 +50,9 @@ def test_nbval_compares_decimals_within_the_declared_tolerance_and_the_rest_exac
         ("lr 4.4e-03", "lr 4.5e-03", True),
         ("0.5 and 0.5", "0.5 and", False),
         ("nan", "nan", True),
+        ("refused 0.6%, letters 69%", "refused 0.7%, letters 69%", True),  # shares: 0.006 and 0.007
+        ("letters 69%", "letters 70%", False),  # 0.69 and 0.70: one point is beyond 0.002
+        ("100% of 40", "100% of 41", False),  # the count stays exact
     ],
 )
 def test_within_tolerance(stored, computed, same):

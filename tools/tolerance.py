@@ -13,10 +13,11 @@ with a comment line (it wins over the notebook's):
     # NBVAL_TOLERANCE abs=0.01 rel=0.02                             # this cell's
 
 Two outputs match when they are the same text once every decimal number (one with a point or an
-exponent: `0.965`, `4.4e-03`) is taken out, and each pair of decimal numbers is within
-`abs + rel * |stored|` of each other. Integers (counts, shapes, epochs) must be equal, and runs of
-white space count as one space (a table's columns widen when a number gains a digit). Without a
-declared tolerance, outputs are compared exactly, as nbval does.
+exponent: `0.965`, `4.4e-03`) and every percentage (`69.2%`, `74%`) is taken out, and each pair
+is within `abs + rel * |stored|` of each other, a percentage as the share it stands for (`69.2%`
+is 0.692, so `abs=0.01` allows one percentage point). Integers (counts, shapes, epochs) must be
+equal, and runs of white space count as one space (a table's columns widen when a number gains a
+digit). Without a declared tolerance, outputs are compared exactly, as nbval does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from typing import Any
 # A decimal number: digits with a point, or with an exponent; a sign only where it cannot be a hyphen
 # between two words or numbers ("2026-12-07", "fine-tune", "x-1.5" keep their hyphens as text).
 DECIMAL = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|(?<![\w.])[-+]?\d+[eE][-+]?\d+")
+# A percentage, with or without decimals: a share, compared as the fraction it stands for.
+PERCENT = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)%")
+NUMBER = re.compile(f"{PERCENT.pattern}|{DECIMAL.pattern}")
 CELL_MARKER = re.compile(r"^\s*#\s*NBVAL_TOLERANCE\b(?P<args>.*)$", re.MULTILINE)
 WHITESPACE = re.compile(r"\s+")
 
@@ -128,15 +132,24 @@ def within_tolerance(stored: str, computed: str, tolerance: Tolerance) -> bool:
         False
         >>> within_tolerance("  -0.001  0.250", "   0.002  0.251", tol)  # a column widens
         True
+        >>> within_tolerance("refused 69.2%, all 74%", "refused 69.5%, all 74%", tol)  # 0.692 and 0.695
+        True
+        >>> within_tolerance("refused 69.2%", "refused 61.5%", tol)
+        False
     """
-    stored_numbers, computed_numbers = DECIMAL.findall(stored), DECIMAL.findall(computed)
+    stored_numbers, computed_numbers = NUMBER.findall(stored), NUMBER.findall(computed)
     if len(stored_numbers) != len(computed_numbers):
         return False
-    stored_text, computed_text = (_words(DECIMAL.split(text)) for text in (stored, computed))
+    stored_text, computed_text = (_words(NUMBER.split(text)) for text in (stored, computed))
     if stored_text != computed_text:
         return False
     pairs = zip(stored_numbers, computed_numbers, strict=True)
-    return all(a == b or tolerance.allows(float(a), float(b)) for a, b in pairs)
+    return all(a == b or tolerance.allows(_value(a), _value(b)) for a, b in pairs)
+
+
+def _value(number: str) -> float:
+    """A decimal number as it is written, a percentage as the share it stands for."""
+    return float(number[:-1]) / 100 if number.endswith("%") else float(number)
 
 
 def _words(pieces: list[str]) -> list[str]:
