@@ -20,11 +20,13 @@ machine and an Intel one may still differ there. What differs (MKL across vendor
 blockings oneDNN and MKL choose by cache size) is absorbed by the tolerance each notebook declares
 (`tools.tolerance`). `make crosscheck` re-executes everything
 under each configuration below, to show that a notebook's outputs and claims survive a change of
-kernels; on this project's AVX2 machine (an AMD EPYC) `native` and `avx2` gave the same bits, and
-the other two move results. PyTorch's own kernels stay at AVX2 in all but `native`: under the cap every x86 CPU
-runs the same compiled AVX2 code for them, so they are not where another CPU differs (with no
-vector code at all, `ATEN_CPU_CAPABILITY=default`, their transcendental functions round
-differently, which moves results further than another CPU does).
+kernels. On an AVX2-only AMD EPYC `native` and `avx2` gave the same bits and the other two moved
+results; on an Intel Xeon with AVX-512 and AMX all three others moved results, and the notebooks
+recorded on the AMD machine under `avx2` moved there too, within what each notebook declares.
+PyTorch's own kernels stay at AVX2 in all but `native`: under the cap every x86 CPU runs the same
+compiled AVX2 code for them, so they are not where another CPU differs (with no vector code at all,
+`ATEN_CPU_CAPABILITY=default`, their transcendental functions round differently, which moves
+results further than another CPU does).
 
 `python -m tools.kernels avx2` prints a configuration as `NAME=value` words for `env` (the Makefile
 uses it, so the names and values live here only).

@@ -12,9 +12,10 @@ CPU: the forward pass and the loss run under `torch.autocast("cpu", dtype=torch.
 
 bfloat16 is fast on a CPU only where the CPU has bfloat16 instructions (AVX-512-BF16, or AMX's
 tile units) and oneDNN may use them; elsewhere each product is converted and computed on slower
-paths (on the AVX2-only CPU that recorded the faster-training notebook, several times slower than
-float32; other CPUs untested). `bf16_is_fast` tells which case a machine
-is in, so that bfloat16 is turned on only where it pays.
+paths, several times slower than float32 (`linear_seconds` times one layer both ways; the
+faster-training notebook prints it on the machine that recorded it, with oneDNN capped at AVX2 as
+the tests run it and with oneDNN free). `bf16_is_fast` tells which case a machine is in, so that
+bfloat16 is turned on only where it pays.
 """
 
 from __future__ import annotations
@@ -62,6 +63,45 @@ def bf16_is_fast(cpu_has_bf16: bool | None = None, onednn_cap: str | None = None
         onednn_cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
     cap = onednn_cap.strip().upper()
     return bool(cpu_has_bf16) and (not cap or cap in _BF16_ISAS)
+
+
+def linear_seconds(bf16: bool, rows: int = 4096, features: tuple[int, int] = (384, 1536)) -> float:
+    """Seconds for one `Linear` layer's forward and backward pass on `rows` random rows, on one thread.
+
+    The second of two runs is timed (the first allocates memory and picks kernels). With `bf16`
+    the forward pass runs under bfloat16 autocast: on a CPU with bfloat16 instructions that oneDNN
+    may use, faster than float32; without them, several times slower.
+
+    Args:
+        bf16: run the forward pass under `torch.autocast("cpu", dtype=torch.bfloat16)`.
+        rows: the batch size.
+        features: the layer's input and output sizes.
+
+    Raises:
+        ValueError: if `rows` or a size is less than 1.
+
+    Example:
+        >>> linear_seconds(bf16=False, rows=8, features=(4, 2)) > 0
+        True
+        >>> linear_seconds(bf16=False, rows=0)
+        Traceback (most recent call last):
+        ValueError: rows and features must be at least 1, got rows=0, features=(384, 1536)
+    """
+    if rows < 1 or min(features) < 1:
+        raise ValueError(f"rows and features must be at least 1, got rows={rows}, features={features}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        layer, x = nn.Linear(*features), torch.randn(rows, features[0])
+        for _ in range(2):
+            start = time.perf_counter()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                out = layer(x)
+            out.float().sum().backward()
+            seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
+    return seconds
 
 
 def images_per_second(
