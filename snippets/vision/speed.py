@@ -39,12 +39,12 @@ _BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX512
 def bf16_is_fast(cpu_has_bf16: bool | None = None, onednn_cap: str | None = None) -> bool:
     """Whether bfloat16 autocast can run on this CPU's bfloat16 instructions (AVX-512-BF16 or AMX).
 
-    Both must hold: the CPU has the instructions (`torch.cpu.get_capabilities()`, on any
-    platform), and oneDNN is not capped below them (`ONEDNN_MAX_CPU_ISA`, or its older name
+    Both must hold: the CPU has the instructions (the x86 flags `avx512_bf16` or `amx_bf16` of
+    `torch.cpu.get_capabilities()`; ARM's `bf16` is not checked, so an ARM CPU counts as slow),
+    and oneDNN is not capped below them (`ONEDNN_MAX_CPU_ISA`, or its older name
     `DNNL_MAX_CPU_ISA`, which this project's tests set to AVX2 so that every machine runs much the
-    same kernels). Without them bfloat16 still computes, but
-    several times slower than float32 (the faster-training notebook times one linear layer both
-    ways on the machine that runs it).
+    same kernels). Without them bfloat16 still computes, but several times slower than float32
+    (`linear_seconds` times one linear layer both ways).
 
     Args:
         cpu_has_bf16: override the hardware check (for tests); `None` asks PyTorch.
