@@ -40,7 +40,7 @@ def load_test(model_folder: Path, n_requests: int = 200, concurrency: int = 8, b
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
 
-    from snippets.deploy.app import build_app, examples_in
+    from snippets.deploy.app import build_app, examples_in, serve
 
     examples = examples_in(model_folder)
     scratch = Path(tempfile.mkdtemp())
@@ -58,7 +58,7 @@ def load_test(model_folder: Path, n_requests: int = 200, concurrency: int = 8, b
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = build_app(model_folder, examples)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    serve(app, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     clients = [Client(f"http://127.0.0.1:{port}/", verbose=False) for _ in range(concurrency)]
 
     def send(i: int) -> tuple[str, float, bool]:

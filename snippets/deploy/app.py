@@ -5,12 +5,17 @@ uploaded file itself, so that every kind of bad input gets a clear message inste
 no file, a file that is not an image or is corrupt, an image too large to be worth decoding, a
 blank image, and unusual colour modes (transparency, palettes, 16-bit, CMYK) are each handled.
 The model is loaded from safetensors + JSON (`snippets.deploy.export`): no pickle is ever opened.
-Requests wait in a bounded queue and run at most `CONCURRENCY` at a time.
+Requests wait in a bounded queue and run at most `CONCURRENCY` at a time, each on
+`THREADS_PER_PREDICTION` threads; `serve` refuses uploads over `MAX_FILE_BYTES` before they are stored,
+and Gradio deletes uploads from its cache once they are older than `KEEP_UPLOADS_S` seconds (it looks
+every minute). A refused upload
+is logged in one line; a real error is logged with its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import struct
 from pathlib import Path
@@ -30,8 +35,11 @@ import gradio as gr
 
 MAX_PIXELS = 25_000_000  # 25 megapixels (a 5,000 x 5,000 image): larger uploads are refused before decoding
 MAX_FILE_BYTES = 20_000_000  # 20 MB
-CONCURRENCY = 2  # requests computed at once (one per CPU core); the rest wait in the queue
+CONCURRENCY = 2  # predictions computed at once, by every event together; the rest wait in the queue
+THREADS_PER_PREDICTION = max(1, (os.cpu_count() or 1) // CONCURRENCY)  # so that together they use each core once
 QUEUE_SIZE = 64  # requests allowed to wait; more get "queue full" at once instead of waiting forever
+KEEP_UPLOADS_S = 600  # uploads older than this are deleted from Gradio's cache (checked every minute)
+log = logging.getLogger(__name__)
 
 
 NOT_A_DIGIT = "This does not look like a handwritten digit, so there is no answer. Upload a picture of one digit."
@@ -183,39 +191,59 @@ def classify(model: nn.Module, meta: dict[str, Any], check: DomainCheck, path: s
     """Class name -> probability for one uploaded file; raises `gr.Error` with the reason on bad input.
 
     An image that `check` finds unlike the training digits gets no label but the message
-    `NOT_A_DIGIT`: a confident wrong answer is worse than none.
+    `NOT_A_DIGIT`: a confident wrong answer is worse than none. A refusal is logged in one line (the
+    file and the reason) and Gradio is told not to print its traceback; any other error propagates,
+    and Gradio logs it with its traceback.
     """
     try:
         x = prepare_digit(path, meta)
     except BadImage as error:
-        raise gr.Error(str(error), title="Cannot read this image") from error
+        raise _refusal(path, str(error), "Cannot read this image") from error
     if not check.accepts(block_statistics(model, x))[0]:
-        raise gr.Error(NOT_A_DIGIT, title="Not a digit?")
+        raise _refusal(path, NOT_A_DIGIT, "Not a digit?")
     with torch.no_grad():
         probs = model(x).softmax(dim=1)[0]
     return {name: float(p) for name, p in zip(meta["classes"], probs, strict=True)}
 
 
+def _refusal(path: str | Path | None, reason: str, title: str) -> gr.Error:
+    """Log one line for a refused upload and return the error the user sees (without a logged traceback)."""
+    name = "no file" if path is None else repr(Path(path).name)
+    log.warning("refused %s: %s", name, reason)
+    return gr.Error(reason, title=title, print_exception=False)
+
+
 # --8<-- [start:build_app]
-def build_app(model_folder: str | Path, examples: list[str] | None = None) -> gr.Blocks:
+def build_app(model_folder: str | Path, examples: list[str] | None = None, *,
+              keep_uploads_s: int = KEEP_UPLOADS_S) -> gr.Blocks:
     """The Gradio page and API (`/predict`) for the model in `model_folder`.
+
+    Both events (the button and a new upload) call the same function in one concurrency group, so
+    together they run at most `CONCURRENCY` predictions at once. Uploads are deleted from Gradio's
+    cache once older than `keep_uploads_s` seconds (the examples are kept).
 
     Raises:
         FileNotFoundError: if the model or its domain check has not been exported there (`make model`).
     """
     model, meta = load_model(model_folder)
     check = DomainCheck.load(model_folder)
-    with gr.Blocks(title="Handwritten digit classifier") as app:
+    sweep = (min(60, keep_uploads_s), keep_uploads_s)  # (how often to look, how old a file may get), in seconds
+
+    def predict(path: str | None) -> dict[str, float]:
+        return classify(model, meta, check, path)
+
+    with gr.Blocks(title="Handwritten digit classifier", delete_cache=sweep) as app:
         gr.Markdown("# Which digit is it?\nUpload a picture of one handwritten digit (dark on light or light on "
                     f"dark). Up to {MAX_PIXELS / 1e6:.0f} megapixels and {MAX_FILE_BYTES / 1e6:.0f} MB.")
         with gr.Row():
             # A File input, not gr.Image: gr.Image decodes the upload before our code runs, so a bad
-            # file would fail inside Gradio with a generic error instead of our clear message.
-            upload = gr.File(label="Image of a digit", type="filepath", file_types=["image"], height=140)
+            # file would fail inside Gradio with a generic error instead of our clear message. No
+            # `file_types`: Gradio would refuse other extensions with its own message, before ours.
+            upload = gr.File(label="Image of a digit", type="filepath", height=140)
             label = gr.Label(num_top_classes=3, label="Prediction")
         button = gr.Button("Classify", variant="primary")
-        button.click(lambda path: classify(model, meta, check, path), inputs=upload, outputs=label, api_name="predict")
-        upload.upload(lambda path: classify(model, meta, check, path), inputs=upload, outputs=label, api_name=False)
+        button.click(predict, inputs=upload, outputs=label, api_name="predict", concurrency_id="classify")
+        upload.upload(predict, inputs=upload, outputs=label, api_visibility="private", concurrency_id="classify")
         if examples:
             gr.Examples(examples, inputs=upload)
     return app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
@@ -225,6 +253,18 @@ def build_app(model_folder: str | Path, examples: list[str] | None = None) -> gr
 def examples_in(model_folder: str | Path) -> list[str]:
     """The example images saved with the model (`model_folder/examples/*.png`), sorted."""
     return sorted(str(p) for p in (Path(model_folder) / "examples").glob("*.png"))
+
+
+# --8<-- [start:serve]
+def serve(app: gr.Blocks, **options: Any) -> None:
+    """Launch `app` with the limits this page promises; `options` go to `launch` (address, port).
+
+    Each prediction gets `THREADS_PER_PREDICTION` threads, and an upload over `MAX_FILE_BYTES` is
+    refused by Gradio (HTTP 413) while it arrives, before it is stored: the partial file is deleted.
+    """
+    torch.set_num_threads(THREADS_PER_PREDICTION)
+    app.launch(max_file_size=MAX_FILE_BYTES, show_error=False, **options)
+# --8<-- [end:serve]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -237,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         app = build_app(args.model, examples_in(args.model))
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f"cannot start: {error}") from None
-    app.launch(server_name="127.0.0.1", server_port=args.port, show_error=False)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve(app, server_name="127.0.0.1", server_port=args.port)
 
 
 if __name__ == "__main__":

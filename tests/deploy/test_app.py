@@ -5,9 +5,15 @@ from __future__ import annotations
 import copy
 import io
 import json
+import logging
 import socket
 import struct
+import threading
+import time
+import uuid
 import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +23,19 @@ from PIL import Image
 from torch import nn
 
 from snippets.datasets import load_mnist_sample
-from snippets.deploy.app import NOT_A_DIGIT, NOT_AN_IMAGE, BadImage, build_app, examples_in, prepare_digit
+from snippets.deploy import app as app_module
+from snippets.deploy.app import (
+    CONCURRENCY,
+    MAX_FILE_BYTES,
+    NOT_A_DIGIT,
+    NOT_AN_IMAGE,
+    THREADS_PER_PREDICTION,
+    BadImage,
+    build_app,
+    examples_in,
+    prepare_digit,
+    serve,
+)
 from snippets.deploy.digits_model import export_digits_model, train_digits_model, write_examples
 from snippets.deploy.domain import DomainCheck
 from snippets.deploy.export import load_model, save_model
@@ -50,19 +68,71 @@ def examples(model_folder) -> list[str]:
     return examples_in(model_folder)  # written by export_digits_model
 
 
-@pytest.fixture(scope="module")
-def client(model_folder, examples):
-    from gradio_client import Client
+@dataclass
+class Server:
+    """A running app: its address, the Blocks, and the folder where Gradio stores uploads."""
 
+    url: str
+    app: object
+    uploads: Path
+
+    def stored_files(self) -> set[Path]:
+        return {path for path in self.uploads.rglob("*") if path.is_file()}
+
+
+def _serve(model_folder: Path, examples: list[str], uploads: Path, **options) -> Server:
+    """Build and serve the app as `main` does (`serve`), on a free port; Gradio stores uploads in `uploads`."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = build_app(model_folder, examples)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    app = build_app(model_folder, examples, **options)
+    serve(app, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    return Server(f"http://127.0.0.1:{port}", app, uploads)
+
+
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory):
+    """Gradio's upload folder for this module's servers (it reads GRADIO_TEMP_DIR on every request)."""
+    folder = tmp_path_factory.mktemp("uploads")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADIO_TEMP_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def server(model_folder, examples, uploads):
+    threads = torch.get_num_threads()
+    running = _serve(model_folder, examples, uploads)
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+        yield running
     finally:
-        app.close()
+        running.app.close()
+        torch.set_num_threads(threads)  # serve() set the process's thread count
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(f"{server.url}/", verbose=False)
+
+
+def _run_event(url: str, fn_index: int, path: str) -> dict:
+    """Upload `path` and run event `fn_index` through the queue as the page does; the final message."""
+    import httpx
+
+    with httpx.Client(timeout=60) as http:
+        stored = http.post(f"{url}/gradio_api/upload", files={"files": (Path(path).name, Path(path).read_bytes())})
+        session = uuid.uuid4().hex
+        http.post(f"{url}/gradio_api/queue/join", json={
+            "data": [{"path": stored.json()[0], "meta": {"_type": "gradio.FileData"}}], "fn_index": fn_index,
+            "session_hash": session, "event_data": None, "trigger_id": None}).raise_for_status()
+        with http.stream("GET", f"{url}/gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                message = json.loads(line.removeprefix("data:")) if line.startswith("data:") else {}
+                if message.get("msg") == "process_completed":
+                    return message
+    raise AssertionError(f"event {fn_index} never completed")
 
 
 def test_export_round_trip_gives_the_trained_weights_and_predictions(trained, examples):
@@ -304,13 +374,102 @@ def test_client_gets_a_clear_error_and_the_server_keeps_answering(client, exampl
     assert client.predict(handle_file(examples[1]), api_name="/predict")["label"] == "1"
 
 
-def test_client_refuses_a_non_image_file_type(client, tmp_path):
+@pytest.mark.parametrize("name", ["notes.txt", "notes", "photo.mpo", "notes.png"])
+def test_client_gets_the_apps_message_for_any_file_that_is_not_an_image(client, tmp_path, name):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
-    (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(AppError, match="Invalid file type"):
-        client.predict(handle_file(str(tmp_path / "notes.txt")), api_name="/predict")
+    (tmp_path / name).write_text("hello")
+    with pytest.raises(AppError, match=exactly(NOT_AN_IMAGE)):
+        client.predict(handle_file(str(tmp_path / name)), api_name="/predict")
+
+
+def test_an_upload_over_the_limit_is_refused_while_it_arrives_and_nothing_is_left(server, tmp_path):
+    import httpx
+
+    before = server.stored_files()
+    big = tmp_path / "big.png"
+    with big.open("wb") as file:
+        file.truncate(MAX_FILE_BYTES + 1)
+    answer = httpx.post(f"{server.url}/gradio_api/upload", files={"files": ("big.png", big.read_bytes())}, timeout=60)
+    assert answer.status_code == 413 and f"{MAX_FILE_BYTES} bytes" in answer.text
+    assert server.stored_files() == before
+    big.write_bytes(big.read_bytes()[:MAX_FILE_BYTES])  # at the limit: stored, for the app to look at
+    answer = httpx.post(f"{server.url}/gradio_api/upload", files={"files": ("big.png", big.read_bytes())}, timeout=60)
+    assert answer.status_code == 200 and len(server.stored_files() - before) == 1
+
+
+def test_uploads_are_deleted_from_the_cache_once_old(model_folder, examples, uploads, tmp_path):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    threads = torch.get_num_threads()
+    server = _serve(model_folder, examples, uploads, keep_uploads_s=1)
+    name = f"notes-{uuid.uuid4().hex}.png"
+
+    def stored() -> bool:
+        return any(path.name == name for path in server.stored_files())
+
+    try:
+        (tmp_path / name).write_text("not an image")
+        with pytest.raises(AppError, match=exactly(NOT_AN_IMAGE)):
+            Client(f"{server.url}/", verbose=False).predict(handle_file(str(tmp_path / name)), api_name="/predict")
+        assert stored()
+        deadline = time.monotonic() + 20
+        while stored() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not stored()
+    finally:
+        server.app.close()
+        torch.set_num_threads(threads)
+
+
+def test_both_events_together_run_at_most_the_stated_number_of_predictions(server, examples, monkeypatch):
+    """The button (`/predict`) and a new upload share one queue group: never more than `CONCURRENCY` at once."""
+    predicting = {i: fn for i, fn in server.app.fns.items() if fn.name == "predict"}  # the examples' loader aside
+    assert list(predicting) == [0, 1] and {fn.concurrency_id for fn in predicting.values()} == {"classify"}
+    assert torch.get_num_threads() == THREADS_PER_PREDICTION
+    lock, running, most = threading.Lock(), [0], [0]
+    statistics = app_module.block_statistics
+
+    def slow_statistics(model, x):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3)
+        with lock:
+            running[0] -= 1
+        return statistics(model, x)
+
+    monkeypatch.setattr(app_module, "block_statistics", slow_statistics)
+    with ThreadPoolExecutor(3 * CONCURRENCY) as pool:
+        events = [(i % 2, examples[i % len(examples)]) for i in range(3 * CONCURRENCY)]  # button, upload, ...
+        answers = list(pool.map(lambda event: _run_event(server.url, *event), events))
+    assert all(answer["success"] for answer in answers)
+    assert most[0] == CONCURRENCY
+
+
+def test_a_refused_upload_logs_one_line_and_a_real_error_its_traceback(client, examples, tmp_path, caplog, capfd,
+                                                                       monkeypatch):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    Image.new("L", (40, 40), 255).save(tmp_path / "blank.png")
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="snippets.deploy.app"), pytest.raises(AppError, match="blank"):
+        client.predict(handle_file(str(tmp_path / "blank.png")), api_name="/predict")
+    lines = [record.getMessage() for record in caplog.records if record.name == "snippets.deploy.app"]
+    assert lines == ["refused 'blank.png': The image is blank: there is no digit to read."]
+    assert "Traceback" not in capfd.readouterr().err
+
+    def broken(model, x):
+        raise RuntimeError("a bug in the model code")
+
+    monkeypatch.setattr(app_module, "block_statistics", broken)
+    with pytest.raises(AppError):
+        client.predict(handle_file(examples[0]), api_name="/predict")
+    errors = capfd.readouterr().err
+    assert "Traceback" in errors and "RuntimeError: a bug in the model code" in errors
 
 
 def test_write_examples_are_dark_on_light(tmp_path):
