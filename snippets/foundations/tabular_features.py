@@ -4,8 +4,9 @@ A linear model or a neural net needs every input as a number on a sensible scale
 
 - **missing values** are filled with the most common value of the column (its *mode*), computed
   on the training rows only, so that nothing about the validation rows leaks into training;
-- **categories** become *one-hot* columns, one 0/1 column per category (`sex_male`,
-  `pclass_1`, ...), because a category's code (1, 2, 3) is not a quantity;
+- **categories** become *one-hot* columns, one 0/1 column per category (`pclass_1`, `pclass_2`,
+  `pclass_3`, ...), because a category's code (1, 2, 3) is not a quantity; the two-valued sex
+  needs only one column, `sex_male`;
 - a **long-tailed number** such as the fare (most tickets cheap, a few very dear) is replaced by
   its logarithm, `log(fare + 1)`, so that the few large values do not dominate;
 - every number is divided by its largest training value, so all columns are between about 0

@@ -13,8 +13,9 @@ For plain SGD the two are the same update: `p - lr * (g + wd * p)` either way. F
 not: Adam divides each gradient by a running root-mean-square of that weight's gradients, so an
 L2 term `wd * p` inside the gradient is divided too: weights with large gradients are decayed less
 per step, weights with small ones more, while decoupled decay shrinks every weight by the same
-fraction `lr * wd`. L2 also defines an objective (the penalised loss, whose minimum any optimiser
-trained to convergence finds); decoupled decay with Adam is not the gradient of any penalty.
+fraction `lr * wd`. L2 also defines an objective, the penalised loss: any optimiser that converges
+stops at a stationary point (in practice a minimum) of it; decoupled decay with Adam is not the
+gradient of any penalty.
 `torch.optim.Adam(weight_decay=wd)` is the L2 kind, `torch.optim.AdamW` the decoupled kind, and
 fastai's default optimiser is Adam with decoupled decay (`decouple_wd=True`, "true weight decay";
 `Learner(wd=...)` and `fit_one_cycle(..., wd=...)` set it). fastai also skips biases and

