@@ -16,7 +16,18 @@ from playwright.sync_api import Browser, Page
 
 from tests.search_queries import QUERIES
 from tools import ROOT
-from tools.browsercheck import RESULTS, VIEWPORT, chromium, page_path, search, search_misses, serve, sheet_layout
+from tools.browsercheck import (
+    RESULTS,
+    VIEWPORT,
+    chromium,
+    code_cell_share,
+    page_path,
+    search,
+    search_misses,
+    serve,
+    sheet_layout,
+    tab_extents,
+)
 
 pytestmark = pytest.mark.slow
 CHEAT_SHEETS = sorted(p.stem for p in (ROOT / "cheatsheet").glob("*.md"))
@@ -155,3 +166,25 @@ def test_sheet_layout_measures_every_tab_not_only_the_one_shown(page, tmp_path):
     assert overflowing == ["x" * 500]
     assert screens > 2  # 200 lines of the hidden tab
     assert page.locator("#a").is_checked()  # left as the page opened
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_every_top_level_tab_is_visible(browser, base_url, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + "vision/digits.html")
+    tabs = tab_extents(page)
+    context.close()
+    assert [name for name, *_ in tabs][2:5] == ["Topics", "Results", "Cheat sheets"]
+    hidden = [name for name, left, right, shown in tabs if not shown or left < 0 or right > width]
+    assert not hidden, f"tabs past the edge at {width} px: {hidden}"
+
+
+def test_on_a_phone_notebook_code_cells_get_the_full_width(browser, base_url):
+    """Below 720 px the prompt column ("In [3]:") is dropped, as in JupyterLab's mobile view."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(base_url + "vision/digits.html")
+    phone = code_cell_share(page)
+    context.close()
+    assert phone >= 0.9, f"code cells get {phone:.0%} of the content width at 390 px"

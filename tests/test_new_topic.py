@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,7 +62,9 @@ def test_a_new_topic_builds_links_and_passes_its_tests(built):
     for page in ("attention/index.html", "attention/attention.html", "cheatsheet/attention.html",
                  "api/snippets/attention.html"):
         assert (site / page).is_file(), page
-    assert 'href="attention/index.html"' in (site / "index.html").read_text()  # in the navigation
+    # in the navigation's Topics, after the topics that declare their place (its note has no `order`)
+    topics = re.findall(r'href="\.\./([a-z-]+)/index\.html"', (site / "foundations" / "index.html").read_text())
+    assert list(dict.fromkeys(topics))[-1] == "attention", topics
     # the new cheat sheet is listed beside the others (navigation.prune keeps only a page's own section)
     assert 'href="attention.html"' in (site / "cheatsheet" / "collab.html").read_text()
     assert "always the most common training class" in (site / "results.html").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shutil
 from html import escape
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.exact import exactly
 from tools import ROOT
 from tools.hooks import search_index
 from tools.sitemetrics import TOPIC_NOTES, mkdocs_build, search_index_ratio
@@ -401,3 +403,63 @@ def test_every_link_and_anchor_of_the_built_site_resolves(site):
     assert not report.broken, "\n".join(f"{page}: {url} ({why})" for page, url, why in report.broken)
     assert report.pages >= 50 and report.links > 1000
     assert "https://course.fast.ai" in report.external  # listed, not fetched
+
+
+def _primary_nav_links(page: Path) -> list[str]:
+    """The links of a page's navigation sidebar, in order, as written in the page."""
+    from bs4 import BeautifulSoup
+
+    nav = BeautifulSoup(page.read_text(), "html.parser").select_one("nav.md-nav--primary")
+    return [a["href"] for a in nav.select("a.md-nav__link[href]")]
+
+
+def test_the_topics_and_their_pages_follow_the_order_of_learning(site):
+    """Topics as on the home page; inside each, the folder's .nav.yml; the cheat sheets and results too."""
+    import yaml
+    from bs4 import BeautifulSoup
+
+    home = (ROOT / "docs" / "index.md").read_text()
+    topics = re.findall(r"(?:Note|Page)\]\(([a-z-]+)/index\.md\)", home)  # the home page's topic cards
+    assert topics == ["foundations", "vision", "nlp", "tabular", "collab", "deploy"]
+    links = _primary_nav_links(site / "foundations" / "index.html")
+    notes = [link.split("/")[-2] for link in links if link.endswith("/index.html") and link.startswith("../")]
+    assert [t for t in ["foundations", *notes] if t in topics] == topics  # this page's own note is "index.html"
+    for topic in topics:
+        listing = ROOT / "docs" / topic / ".nav.yml"
+        pages = [p.name for p in (ROOT / "docs" / topic).iterdir() if p.suffix in (".md", ".ipynb")]
+        order = (["index.md", *sorted(set(pages) - {"index.md"})] if not listing.is_file() else
+                 [entry for entry in yaml.safe_load(listing.read_text())["nav"] if isinstance(entry, str)])
+        assert set(pages) <= set(order), f"docs/{topic}/.nav.yml leaves out {set(pages) - set(order)}"
+        expected = [Path(name).with_suffix(".html").as_posix() for name in order]
+        shown = [link for link in _primary_nav_links(site / topic / "index.html") if "/" not in link]
+        assert [link for link in shown if link in expected] == [e for e in expected if e in shown] == expected
+    # the cheat sheets by their topic's place, the results page's notebooks in the navigation's order
+    sheets = [link for link in _primary_nav_links(site / "cheatsheet" / "vision.html")
+              if "/" not in link and link.endswith(".html")]
+    assert sheets[:3] == ["foundations.html", "vision.html", "vision-techniques.html"]
+    rows = BeautifulSoup((site / "results.html").read_text(), "html.parser").select("article table tbody tr a")
+    notebooks = list(dict.fromkeys(a["href"] for a in rows))
+    in_nav = [posixpath.normpath(posixpath.join("vision", link))  # a Topics page: every topic's pages are listed
+              for link in _primary_nav_links(site / "vision" / "digits.html")]
+    assert notebooks == [link for link in in_nav if link in notebooks]
+    # the footer's next link follows the same order, from one topic into the next
+    footer = BeautifulSoup((site / "foundations" / "titanic-from-scratch.html").read_text(), "html.parser")
+    assert footer.select_one("a.md-footer__link--next")["href"] == "../vision/index.html"
+
+
+def test_a_topic_order_that_is_not_a_number_fails_the_build_and_names_the_note(tmp_path):
+    from mkdocs.exceptions import PluginError
+
+    from tools.hooks.navigation import reading_position, topic_order
+
+    (tmp_path / "vision").mkdir()
+    (tmp_path / "vision" / "index.md").write_text("---\ntitle: Vision\norder: second\n---\n# Vision\n")
+    message = "vision/index.md: 'order' in the front matter must be a number, not 'second'"
+    with pytest.raises(PluginError, match=exactly(message)):
+        topic_order(tmp_path, "vision")
+    (tmp_path / "vision" / "index.md").write_text("---\ntitle: Vision\norder: 2\n---\n# Vision\n")
+    (tmp_path / "vision" / ".nav.yml").write_text("nav:\n  - index.md\n  - b.ipynb\n  - a.ipynb\n")
+    assert topic_order(tmp_path, "vision") == 2 and topic_order(tmp_path, "nlp") == float("inf")
+    assert sorted(["vision/a.ipynb", "vision/c.ipynb", "vision/b.ipynb", "nlp/x.ipynb"],
+                  key=lambda src: reading_position(tmp_path, src)) == [
+        "vision/b.ipynb", "vision/a.ipynb", "vision/c.ipynb", "nlp/x.ipynb"]

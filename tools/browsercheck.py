@@ -130,3 +130,24 @@ def sheet_layout(page: Page, url: str) -> tuple[float, list[str]]:
         }"""
     )
     return height / page.viewport_size["height"], overflowing
+
+
+def tab_extents(page: Page) -> list[tuple[str, float, float, bool]]:
+    """Each top-level tab's text, left and right edge in CSS pixels, and whether it is displayed."""
+    return [tuple(tab) for tab in page.evaluate(
+        """() => [...document.querySelectorAll(".md-tabs__item")].map(tab => {
+            const box = tab.getBoundingClientRect();
+            return [tab.innerText.trim(), box.left, box.right, tab.offsetParent !== null];
+        })"""
+    )]
+
+
+def code_cell_share(page: Page) -> float:
+    """The narrowest notebook code cell's width as a share of the page's content width."""
+    return page.evaluate(
+        """() => {
+            const content = document.querySelector("article.md-content__inner").getBoundingClientRect().width;
+            const cells = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-editor")];
+            return Math.min(...cells.map(cell => cell.getBoundingClientRect().width)) / content;
+        }"""
+    )

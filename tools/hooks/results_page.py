@@ -3,8 +3,8 @@
 Every notebook's last code cell prints a `snippets.results.Result` block (model, dataset, metric,
 value, reference, training time); a notebook that compares models prints one block per model,
 its headline last. This hook reads those blocks from the stored outputs of each notebook under
-`docs/` and publishes `results.md`: one row per block, notebooks in folder order (the navigation's
-order too). The figures on the page are therefore the ones the notebooks produced
+`docs/` and publishes `results.md`: one row per block, notebooks in the navigation's order (the
+order of learning: `tools/hooks/navigation.py`). The figures on the page are therefore the ones the notebooks produced
 when they were last executed (and nbval checks, in CI, that executing them again gives the same),
 never typed by hand.
 
@@ -21,6 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from snippets.results import Result, parse_results
+from tools.hooks.navigation import reading_position
 
 PAGE = "results.md"
 INTRO = """---
@@ -85,9 +86,9 @@ def _cell(text: str) -> str:
 
 
 def results_markdown(docs_dir: Path) -> str:
-    """The results page's Markdown: a row per printed result, notebooks under `docs_dir` in folder order."""
-    notebooks = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+    """The results page's Markdown: a row per printed result, notebooks under `docs_dir` in the order of learning."""
+    notebooks = sorted((p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.ipynb")
+                        if ".ipynb_checkpoints" not in p.parts), key=lambda src: reading_position(docs_dir, src))
     rows = []
     for src in notebooks:
         title, results = notebook_results(docs_dir / src)
