@@ -188,3 +188,35 @@ def test_on_a_phone_notebook_code_cells_get_the_full_width(browser, base_url):
     phone = code_cell_share(page)
     context.close()
     assert phone >= 0.9, f"code cells get {phone:.0%} of the content width at 390 px"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_results_page_opens_with_a_chart_that_follows_the_colour_scheme(browser, base_url, scheme):
+    context = browser.new_context(viewport=VIEWPORT, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(base_url + "results.html")
+    chart = page.locator(".results-chart svg")
+    chart.wait_for(state="visible")
+    colours = page.evaluate(
+        """() => [getComputedStyle(document.querySelector(".results-chart text")).fill,
+                 getComputedStyle(document.querySelector("body")).backgroundColor,
+                 document.querySelectorAll(".results-chart .better .bar").length,
+                 document.querySelectorAll(".results-chart g").length]"""
+    )
+    context.close()
+    text, background, better, rows = colours
+    assert rows >= 15 and better >= 10
+    assert (text == "rgba(0, 0, 0, 0.87)") == (scheme == "light") and text != background
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+def test_the_results_table_reads_without_sideways_scrolling(browser, base_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(base_url + "results.html")
+    table, article = page.evaluate(
+        """() => [document.querySelector(".results-table table").scrollWidth,
+                 document.querySelector("article.md-content__inner").clientWidth]"""
+    )
+    context.close()
+    assert table <= article, f"the results table is {table} px wide in an article of {article} px"

@@ -380,8 +380,12 @@ def test_results_rows_hold_each_notebooks_last_printed_result(tmp_path, monkeypa
         "| [Digits](aa/digits.ipynb) | MLP | sklearn digits | valid accuracy | 0.9694 |  | 0.3 s |\n"
         "| [Ratings \\| dot product](zz/ratings.ipynb) | the mean | MovieLens | valid MSE | 1.2000 |  | 0.0 s |\n"
         "| [Ratings \\| dot product](zz/ratings.ipynb) | dot \\| bias | MovieLens | valid MSE | 0.8233 "
-        "| 0.849 (the course) | 12.5 s |\n"
+        "| 0.849 (the course) | 12.5 s |\n\n</div>\n"
     )
+    # the chart: only the result with a reference number, lower MSE being the better, so green
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert chart.count('<g class="better">') == 1 and "worse" not in chart and "0.823 vs 0.849 ↓" in chart
+    assert "dot | bias" in chart and "the mean" not in chart
 
 
 def test_a_notebook_without_a_result_fails_the_build_and_is_named(project_copy, tmp_path):

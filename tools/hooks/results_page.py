@@ -13,12 +13,15 @@ A notebook without a result block fails the build with a message that names it.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.utils.meta import get_data
 
 from snippets.results import Result, parse_results
 from tools.hooks.navigation import reading_position
@@ -40,8 +43,17 @@ This page is generated when the site is built: a hook reads the `Result` blocks 
 notebook's last cell printed (see [`snippets.results`][snippets.results]). CI executes every
 notebook again and checks that it prints the same, so these figures are the notebooks' own.
 
-| notebook | model | dataset | metric | value | reference | training time |
+"""
+TABLE_HEAD = """| notebook | model | dataset | metric | value | reference | training time |
 | --- | --- | --- | --- | ---: | --- | ---: |
+"""
+CHART_INTRO = """Each result that states one reference number, against it: the bar is the result, the mark the
+reference, each row on its own scale from 0. Green where the result is better than its reference
+(higher, or lower where the arrow says lower is better), red where it is worse, grey where the two
+agree to three digits. A reference is what the notebook compares with, often a weaker baseline,
+sometimes a published figure on other data (the table says which); hover over a row for its notebook
+and metric.
+
 """
 
 
@@ -85,11 +97,91 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def reference_number(reference: str | None) -> float | None:
+    """The one number a reference states: the number it starts with, or its only number; else None.
+
+    Examples:
+        >>> reference_number("0.849: the course's collab_learner recipe")
+        0.849
+        >>> reference_number("always the training mean: 22.3 px"), reference_number("baseline: 0.946 ± 0.001")
+        (22.3, 0.946)
+        >>> reference_number("batch 16: 0.967, batch 256: 0.929") is None, reference_number(None) is None
+        (True, True)
+    """
+    if not reference:
+        return None
+    text = re.sub(r"±\s*\d+(?:\.\d+)?", "", reference)
+    start = re.match(r"\s*(\d+(?:\.\d+)?)(?![\w.])", text)
+    numbers = re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", text)
+    if start:
+        return float(start.group(1))
+    return float(numbers[0]) if len(numbers) == 1 else None
+
+
+def lower_is_better(metric: str) -> bool:
+    """Whether a smaller value is the better one: errors, losses and distances.
+
+    Example:
+        >>> lower_is_better("valid RMSE of log price"), lower_is_better("valid accuracy")
+        (True, False)
+    """
+    return re.search(r"\b(MSE|RMSE|MAE|error|loss|distance)\b", metric, flags=re.IGNORECASE) is not None
+
+
+def _topic_title(docs_dir: Path, src: str) -> str:
+    note = docs_dir / src.split("/")[0] / "index.md"
+    if not note.is_file():
+        return src.split("/")[0]
+    return str(get_data(note.read_text(encoding="utf-8"))[1].get("title", src.split("/")[0]))
+
+
+def results_chart(rows: list[tuple[str, str, Result]]) -> str:
+    """An SVG bar chart, one row per (topic, notebook title, result) with a reference number, grouped by topic.
+
+    Colours come from classes (`docs/assets/results.css`), so the chart follows light and dark mode;
+    it is drawn here, at build time, and needs no script.
+    """
+    width, bar_left, bar_width, row_height = 720, 310, 250, 22  # labels take the first 300 units
+    lines, y, topic_shown = [], 0, None
+    for topic, title, result in rows:
+        reference = reference_number(result.reference)
+        if reference is None or result.value < 0 or reference < 0:
+            continue
+        if topic != topic_shown:
+            y += 8 if topic_shown else 0
+            lines.append(f'<text class="topic" x="0" y="{y + 15}">{html.escape(topic)}</text>')
+            y, topic_shown = y + row_height, topic
+        lower = lower_is_better(result.metric)
+        better = result.value < reference if lower else result.value > reference
+        verdict = "same" if f"{result.value:.3g}" == f"{reference:.3g}" else "better" if better else "worse"
+        scale = bar_width / (max(result.value, reference) * 1.05 or 1)
+        label = f"{title}: {result.model}"
+        short = result.model if len(result.model) <= 46 else result.model[:45] + "…"
+        arrow = "↓" if lower else "↑"
+        lines += [
+            f'<g class="{verdict}"><title>{html.escape(label)}. {html.escape(result.metric)}: '
+            f'{result.value:g}, reference {reference:g} ({"lower" if lower else "higher"} is better)</title>',
+            f'<text x="0" y="{y + 15}">{html.escape(short)}</text>',
+            f'<rect class="bar" x="{bar_left}" y="{y + 5}" width="{result.value * scale:.1f}" '
+            f'height="{row_height - 10}"/>',
+            f'<line class="reference" x1="{bar_left + reference * scale:.1f}" x2="{bar_left + reference * scale:.1f}" '
+            f'y1="{y + 2}" y2="{y + row_height - 2}"/>',
+            f'<text x="{bar_left + bar_width + 10}" y="{y + 15}">{result.value:.3g} vs {reference:.3g} {arrow}</text>',
+            "</g>",
+        ]
+        y += row_height
+    if not lines:
+        return ""
+    svg = "\n".join(lines)
+    return (f'<div class="results-chart">\n<svg viewBox="0 0 {width} {y}" role="img" '
+            f'aria-label="Each result against its reference">\n{svg}\n</svg>\n</div>\n\n')
+
+
 def results_markdown(docs_dir: Path) -> str:
-    """The results page's Markdown: a row per printed result, notebooks under `docs_dir` in the order of learning."""
+    """The results page's Markdown: a chart, then a row per printed result, in the order of learning."""
     notebooks = sorted((p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.ipynb")
                         if ".ipynb_checkpoints" not in p.parts), key=lambda src: reading_position(docs_dir, src))
-    rows = []
+    rows, charted = [], []
     for src in notebooks:
         title, results = notebook_results(docs_dir / src)
         rows += [
@@ -97,7 +189,10 @@ def results_markdown(docs_dir: Path) -> str:
             f"| {r.value:.4f} | {_cell(r.reference or '')} | {r.seconds:.1f} s |"
             for r in results
         ]
-    return INTRO + "\n".join(rows) + "\n"
+        charted += [(_topic_title(docs_dir, src), title, r) for r in results]
+    chart = results_chart(charted)
+    return (INTRO + (CHART_INTRO + chart if chart else "") + '<div class="results-table" markdown>\n\n'
+            + TABLE_HEAD + "\n".join(rows) + "\n\n</div>\n")
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
