@@ -68,6 +68,8 @@ def test_a_new_topic_builds_links_and_passes_its_tests(built):
     # the new cheat sheet is listed beside the others (navigation.prune keeps only a page's own section)
     assert 'href="attention.html"' in (site / "cheatsheet" / "collab.html").read_text()
     assert "always the most common training class" in (site / "results.html").read_text()
+    # built without REPO_URL: no repository, so no link to open a notebook in Colab or Kaggle
+    assert "colab.research.google.com" not in (site / "attention" / "attention.html").read_text()
     assert [link for link in check_site(site).broken if link not in PLANTED] == []
     # its tests, doctests, notebook (nbval), page code and the layout rule, run inside the copy
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/attention",

@@ -467,3 +467,19 @@ def test_a_topic_order_that_is_not_a_number_fails_the_build_and_names_the_note(t
     assert sorted(["vision/a.ipynb", "vision/c.ipynb", "vision/b.ipynb", "nlp/x.ipynb"],
                   key=lambda src: reading_position(tmp_path, src)) == [
         "vision/b.ipynb", "vision/a.ipynb", "vision/c.ipynb", "nlp/x.ipynb"]
+
+
+def test_notebook_pages_open_in_colab_and_kaggle_from_the_repository(site):
+    """Built with REPO_URL (tests/conftest.py): each notebook page links to itself on GitHub's main branch."""
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import REPO_URL
+
+    for path in NOTEBOOKS:
+        src = path.relative_to(ROOT).as_posix()  # docs/vision/digits.ipynb
+        page = BeautifulSoup((site / path.relative_to(ROOT / "docs")).with_suffix(".html").read_text(), "html.parser")
+        colab = page.select_one("a.notebook-colab")["href"]
+        kaggle = page.select_one("a.notebook-kaggle")["href"]
+        assert colab == f"https://colab.research.google.com/github/{REPO_URL[19:]}/blob/main/{src}"
+        assert kaggle == f"https://kaggle.com/kernels/welcome?src={REPO_URL}/blob/main/{src}"
+    assert not BeautifulSoup((site / "index.html").read_text(), "html.parser").select("a.notebook-colab")

