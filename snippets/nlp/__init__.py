@@ -8,4 +8,7 @@
    classifier, and a word's nearest neighbours.
 4. [`similarity`][snippets.nlp.similarity]: phrase similarity fine-tuned with Hugging Face's
    `Trainer` (a split by words, a tokenised `datasets.Dataset`, Pearson and Spearman).
+5. [`language_model`][snippets.nlp.language_model]: a language model from scratch, first steps
+   (fastbook chapter 12): the human numbers data made in code, three words in and the next out,
+   and the same model as a loop, a recurrent network.
 """

@@ -1,0 +1,144 @@
+"""A language model from scratch, first steps (fastbook chapter 12): the data and the first two models.
+
+The book's data set is "human numbers": the numbers one to 9,999 written out in English words, one
+per line (all but 8,000, which neither of its two files holds). It is small enough to train on in
+seconds and still has structure to learn: "hundred" and "thousand" only ever follow the word for a
+digit, and the numbers count up. Here it is generated in code, so nothing is downloaded. The book
+joins the lines with " . ", splits on spaces, and numbers each distinct token in the order it first
+appears.
+
+A language model predicts the next token from the ones before. The first model reads three tokens
+and predicts the fourth: one embedding shared by the three positions, one hidden layer applied
+after each token is added (`ThreeWordModel`). Written as a loop over the tokens
+(`LoopedThreeWordModel`), the same computation is a recurrent neural network: the hidden state is
+what the network carries from one token to the next.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+_ONES = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_in_words(n: int) -> str:
+    """A number from 1 to 9,999 in words, as the human numbers data set writes it (no "and", no hyphens).
+
+    Raises:
+        ValueError: if `n` is not an integer from 1 to 9,999.
+
+    Examples:
+        >>> number_in_words(7), number_in_words(42), number_in_words(8001)
+        ('seven', 'forty two', 'eight thousand one')
+        >>> number_in_words(9999)
+        'nine thousand nine hundred ninety nine'
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 9999:
+        raise ValueError(f"n must be an integer from 1 to 9,999, not {n!r}")
+    words = []
+    thousands, rest = divmod(n, 1000)
+    hundreds, rest = divmod(rest, 100)
+    if thousands:
+        words += [_ONES[thousands], "thousand"]
+    if hundreds:
+        words += [_ONES[hundreds], "hundred"]
+    if rest >= 20:
+        words += [_TENS[rest // 10], *([_ONES[rest % 10]] if rest % 10 else [])]
+    elif rest:
+        words.append(_ONES[rest])
+    return " ".join(words)
+
+
+def human_numbers() -> tuple[list[str], list[str]]:
+    """The book's tokens, "one . two . ... . nine thousand nine hundred ninety nine", and the vocabulary.
+
+    The data set's `train.txt` holds one to 7,999 and its `valid.txt` 8,001 to 9,999 (8,000 is in
+    neither); the book reads both, joins the lines with " . " and splits on spaces. The vocabulary
+    is every distinct token, numbered in order of first appearance.
+
+    Examples:
+        >>> tokens, vocab = human_numbers()
+        >>> " ".join(tokens[:9]), len(tokens), len(vocab)
+        ('one . two . three . four . five', 63095, 30)
+        >>> vocab[:6], " ".join(tokens[-6:])
+        (['one', '.', 'two', 'three', 'four', 'five'], 'nine thousand nine hundred ninety nine')
+    """
+    numbers = [n for n in range(1, 10_000) if n != 8000]
+    tokens = " . ".join(number_in_words(n) for n in numbers).split(" ")
+    return tokens, list(dict.fromkeys(tokens))
+
+
+def three_word_sequences(ids: Tensor) -> tuple[Tensor, Tensor]:
+    """Inputs of three token ids and the id that follows, taken every three tokens as the book does.
+
+    Raises:
+        ValueError: if `ids` is not one-dimensional or has fewer than four tokens.
+
+    Example:
+        >>> x, y = three_word_sequences(torch.arange(10))
+        >>> x.tolist(), y.tolist()
+        ([[0, 1, 2], [3, 4, 5]], [3, 6])
+    """
+    if ids.dim() != 1 or len(ids) < 4:
+        raise ValueError(f"ids must be one sequence of at least 4 token ids, not shape {tuple(ids.shape)}")
+    starts = torch.arange(0, len(ids) - 4, 3)
+    return torch.stack([ids[starts], ids[starts + 1], ids[starts + 2]], dim=1), ids[starts + 3]
+
+
+# --8<-- [start:models]
+class ThreeWordModel(nn.Module):
+    """Three token ids in, scores for the next token out: one embedding, one hidden layer, one output layer.
+
+    Each token's embedding is added to the hidden state, which then goes through the same linear
+    layer and ReLU; the first token starts it. The same three layers serve every position.
+
+    Args:
+        vocab_size: number of distinct tokens.
+        n_hidden: size of the embeddings and of the hidden state.
+
+    Example:
+        >>> model = ThreeWordModel(vocab_size=30, n_hidden=64)
+        >>> model(torch.tensor([[0, 1, 2], [3, 1, 4]])).shape
+        torch.Size([2, 30])
+    """
+
+    def __init__(self, vocab_size: int, n_hidden: int) -> None:
+        super().__init__()
+        self.input = nn.Embedding(vocab_size, n_hidden)
+        self.hidden = nn.Linear(n_hidden, n_hidden)
+        self.output = nn.Linear(n_hidden, vocab_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = torch.relu(self.hidden(self.input(x[:, 0])))
+        h = torch.relu(self.hidden(h + self.input(x[:, 1])))
+        h = torch.relu(self.hidden(h + self.input(x[:, 2])))
+        return self.output(h)
+
+
+class LoopedThreeWordModel(ThreeWordModel):
+    """`ThreeWordModel` written as a loop over the tokens: a recurrent neural network.
+
+    The hidden state starts at zero, and each step adds a token's embedding and applies the same
+    layer. With the same weights it computes exactly what `ThreeWordModel` does, and it reads
+    sequences of any length.
+
+    Example:
+        >>> torch.manual_seed(0) is not None
+        True
+        >>> looped = LoopedThreeWordModel(vocab_size=30, n_hidden=64)
+        >>> plain = ThreeWordModel(30, 64)
+        >>> _ = plain.load_state_dict(looped.state_dict())
+        >>> x = torch.tensor([[0, 1, 2], [3, 1, 4]])
+        >>> torch.equal(looped(x), plain(x)), looped(torch.tensor([[5, 1, 6, 1, 7]])).shape
+        (True, torch.Size([1, 30]))
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = torch.zeros(x.shape[0], self.hidden.in_features)
+        for i in range(x.shape[1]):
+            h = torch.relu(self.hidden(h + self.input(x[:, i])))
+        return self.output(h)
+# --8<-- [end:models]
