@@ -27,17 +27,19 @@ TOPICS = "Topics"  # the part of docs/.nav.yml that holds the topic folders
 CHEAT_SHEETS = "Cheat sheets"
 
 
+def note_front_matter(docs_dir: str | Path, topic: str) -> dict:
+    """The front matter of a topic's note, `docs/<topic>/index.md`; empty if there is no note."""
+    note = Path(docs_dir) / topic / "index.md"
+    return get_data(note.read_text(encoding="utf-8"))[1] if note.is_file() else {}
+
+
 def topic_order(docs_dir: str | Path, topic: str) -> float:
     """Where `topic` comes: the `order` in the front matter of `docs/<topic>/index.md`, or infinity.
 
     Raises:
         PluginError: naming the note, if its `order` is not a number.
     """
-    note = Path(docs_dir) / topic / "index.md"
-    if not note.is_file():
-        return math.inf
-    _, meta = get_data(note.read_text(encoding="utf-8"))
-    order = meta.get("order")
+    order = note_front_matter(docs_dir, topic).get("order")
     if order is None:
         return math.inf
     if not isinstance(order, (int, float)) or isinstance(order, bool):

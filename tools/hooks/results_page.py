@@ -21,10 +21,9 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-from mkdocs.utils.meta import get_data
 
 from snippets.results import Result, parse_results
-from tools.hooks.navigation import reading_position
+from tools.hooks.navigation import note_front_matter, reading_position
 
 PAGE = "results.md"
 INTRO = """---
@@ -129,10 +128,8 @@ def lower_is_better(metric: str) -> bool:
 
 
 def _topic_title(docs_dir: Path, src: str) -> str:
-    note = docs_dir / src.split("/")[0] / "index.md"
-    if not note.is_file():
-        return src.split("/")[0]
-    return str(get_data(note.read_text(encoding="utf-8"))[1].get("title", src.split("/")[0]))
+    topic = src.split("/")[0]
+    return str(note_front_matter(docs_dir, topic).get("title", topic))
 
 
 def results_chart(rows: list[tuple[str, str, Result]]) -> str:
