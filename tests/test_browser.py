@@ -181,7 +181,7 @@ def test_every_top_level_tab_is_visible(browser, base_url, width):
 
 
 def test_on_a_phone_notebook_code_cells_get_the_full_width(browser, base_url):
-    """Below 720 px the prompt column ("In [3]:") is dropped, as in JupyterLab's mobile view."""
+    """Below 720 px the prompt column ("In [3]:") is hidden, so code gets the width."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(base_url + "vision/digits.html")

@@ -74,16 +74,19 @@ def human_numbers() -> tuple[list[str], list[str]]:
 def three_word_sequences(ids: Tensor) -> tuple[Tensor, Tensor]:
     """Inputs of three token ids and the id that follows, taken every three tokens as the book does.
 
+    As in the book (`range(0, len(nums) - 4, 3)`), the last window is left out, so a sequence
+    needs five tokens to give one pair.
+
     Raises:
-        ValueError: if `ids` is not one-dimensional or has fewer than four tokens.
+        ValueError: if `ids` is not one-dimensional or has fewer than five tokens.
 
     Example:
         >>> x, y = three_word_sequences(torch.arange(10))
         >>> x.tolist(), y.tolist()
         ([[0, 1, 2], [3, 4, 5]], [3, 6])
     """
-    if ids.dim() != 1 or len(ids) < 4:
-        raise ValueError(f"ids must be one sequence of at least 4 token ids, not shape {tuple(ids.shape)}")
+    if ids.dim() != 1 or len(ids) < 5:
+        raise ValueError(f"ids must be one sequence of at least 5 token ids, not shape {tuple(ids.shape)}")
     starts = torch.arange(0, len(ids) - 4, 3)
     return torch.stack([ids[starts], ids[starts + 1], ids[starts + 2]], dim=1), ids[starts + 3]
 
@@ -93,7 +96,8 @@ class ThreeWordModel(nn.Module):
     """Three token ids in, scores for the next token out: one embedding, one hidden layer, one output layer.
 
     Each token's embedding is added to the hidden state, which then goes through the same linear
-    layer and ReLU; the first token starts it. The same three layers serve every position.
+    layer and ReLU; the first token starts it. The same embedding and hidden layer serve every
+    position; the output layer reads the last hidden state.
 
     Args:
         vocab_size: number of distinct tokens.
@@ -137,7 +141,7 @@ class LoopedThreeWordModel(ThreeWordModel):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        h = torch.zeros(x.shape[0], self.hidden.in_features)
+        h = 0  # as the book writes it: a zero state of any device and dtype
         for i in range(x.shape[1]):
             h = torch.relu(self.hidden(h + self.input(x[:, i])))
         return self.output(h)

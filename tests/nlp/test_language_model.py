@@ -50,9 +50,9 @@ def test_three_word_sequences_are_the_books():
     assert x[1].tolist() == ids[3:6].tolist() and y[1] == ids[6]
 
 
-@pytest.mark.parametrize("ids", [torch.arange(3), torch.zeros(2, 5, dtype=torch.long)])
+@pytest.mark.parametrize("ids", [torch.arange(4), torch.zeros(2, 5, dtype=torch.long)])
 def test_too_short_or_not_one_sequence_is_refused(ids):
-    with pytest.raises(ValueError, match="ids must be one sequence of at least 4 token ids"):
+    with pytest.raises(ValueError, match="ids must be one sequence of at least 5 token ids"):
         three_word_sequences(ids)
 
 

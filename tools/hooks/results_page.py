@@ -46,12 +46,13 @@ notebook again and checks that it prints the same, so these figures are the note
 TABLE_HEAD = """| notebook | model | dataset | metric | value | reference | training time |
 | --- | --- | --- | --- | ---: | --- | ---: |
 """
-CHART_INTRO = """Each result that states one reference number, against it: the bar is the result, the mark the
-reference, each row on its own scale from 0. Green where the result is better than its reference
-(higher, or lower where the arrow says lower is better), red where it is worse, grey where the two
-agree to three digits. A reference is what the notebook compares with, often a weaker baseline,
-sometimes a published figure on other data (the table says which); hover over a row for its notebook
-and metric.
+CHART_INTRO = """Each result whose reference starts with a number, or states only one, against that number: the
+bar is the result, the mark the reference, each row on its own scale from 0. Green where the result
+is better than its reference (higher, or lower where the arrow says lower is better), red where it
+is worse, grey where the two agree to three digits. A reference is what the notebook compares with,
+often a weaker baseline on the same data, sometimes a published figure on other data (the table
+says which): there the colour only says which number is larger, not that one model is better.
+Hover over a row for its notebook, data and metric.
 
 """
 
@@ -106,12 +107,14 @@ def reference_number(reference: str | None) -> float | None:
         (22.3, 0.946)
         >>> reference_number("batch 16: 0.967, batch 256: 0.929") is None, reference_number(None) is None
         (True, True)
+        >>> reference_number("-0.12: a baseline below zero")
+        -0.12
     """
     if not reference:
         return None
     text = re.sub(r"±\s*\d+(?:\.\d+)?", "", reference)
-    start = re.match(r"\s*(\d+(?:\.\d+)?)(?![\w.])", text)
-    numbers = re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", text)
+    start = re.match(r"\s*(-?\d+(?:\.\d+)?)(?![\w.])", text)
+    numbers = re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", text)
     if start:
         return float(start.group(1))
     return float(numbers[0]) if len(numbers) == 1 else None
@@ -121,10 +124,13 @@ def lower_is_better(metric: str) -> bool:
     """Whether a smaller value is the better one: errors, losses and distances.
 
     Example:
-        >>> lower_is_better("valid RMSE of log price"), lower_is_better("valid accuracy")
-        (True, False)
+        >>> lower_is_better("valid RMSE of log price"), lower_is_better("valid perplexity")
+        (True, True)
+        >>> lower_is_better("valid accuracy")
+        False
     """
-    return re.search(r"\b(MSE|RMSE|MAE|error|loss|distance)\b", metric, flags=re.IGNORECASE) is not None
+    pattern = r"\b(MSE|RMSE|MAE|error|loss|distance|perplexity|cross-entropy|log likelihood|bits per)\b"
+    return re.search(pattern, metric, flags=re.IGNORECASE) is not None
 
 
 def _topic_title(docs_dir: Path, src: str) -> str:
@@ -156,7 +162,8 @@ def results_chart(rows: list[tuple[str, str, Result]]) -> str:
         short = result.model if len(result.model) <= 46 else result.model[:45] + "…"
         arrow = "↓" if lower else "↑"
         lines += [
-            f'<g class="{verdict}"><title>{html.escape(label)}. {html.escape(result.metric)}: '
+            f'<g class="{verdict}"><title>{html.escape(label)}. {html.escape(result.dataset)}. '
+            f'{html.escape(result.metric)}: '
             f'{result.value:g}, reference {reference:g} ({"lower" if lower else "higher"} is better)</title>',
             f'<text x="0" y="{y + 15}">{html.escape(short)}</text>',
             f'<rect class="bar" x="{bar_left}" y="{y + 5}" width="{result.value * scale:.1f}" '
