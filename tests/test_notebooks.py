@@ -12,6 +12,7 @@ import pytest
 
 from snippets.results import parse_result
 from tools import ROOT
+from tools.install_cell import data_packages, install_source, is_install_cell, repository_url, with_install_cell
 from tools.kernels import RECORDING
 from tools.nbnormalize import normalize
 from tools.tolerance import cell_tolerance
@@ -33,15 +34,18 @@ def test_runs_on_the_python3_kernel(notebook):
 
 
 def test_executed_top_to_bottom_without_errors(notebook):
-    code = [c for c in notebook.cells if c.cell_type == "code"]
-    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run `make notebooks`"
+    """Every cell in order, in one kernel (the install cell aside: stored unexecuted, it may have run first)."""
+    code = [c for c in notebook.cells if c.cell_type == "code" and not is_install_cell(c)]
+    installs = any(is_install_cell(c) for c in notebook.cells)
+    first = 2 if installs and code and code[0].execution_count == 2 else 1
+    assert [c.execution_count for c in code] == list(range(first, first + len(code))), "run `make notebooks`"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
 
 
 def test_test_concerns_are_one_call_at_the_top(notebook):
     """Progress bars, threads and warning filters are `quiet_and_repeatable()`'s job, made first, once."""
-    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    code = [c.source for c in notebook.cells if c.cell_type == "code" and not is_install_cell(c)]
     assert code[0].startswith("from snippets.notebook import quiet_and_repeatable\n\nquiet_and_repeatable()")
     for source in code:
         for concern in ("warnings.filterwarnings", "set_num_threads", "plain_text_log", "remove_cb(ProgressCallback"):
@@ -65,6 +69,13 @@ def test_a_declared_tolerance_is_well_formed_and_small(notebook):
 
 def test_stored_in_normal_form(notebook):
     assert normalize(copy.deepcopy(notebook)) == notebook, "run `make notebooks` (it normalises them)"
+
+
+def test_first_code_cell_installs_from_the_repository_set_in_pyproject(notebook):
+    """With [project.urls] Repository, the first code cell installs the site's code in Colab; without it, none."""
+    url = repository_url()
+    expected = with_install_cell(copy.deepcopy(notebook), install_source(url, data_packages()) if url else None)
+    assert expected == notebook, "run `python -m tools.nbnormalize docs/**/*.ipynb` (it writes the install cell)"
 
 
 # A notebook's final threshold sits at most this far from the headline value it stores, on the

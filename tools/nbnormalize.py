@@ -9,6 +9,10 @@ The timestamps are first added up into the notebook's running time, kept in its 
 determinism check uses it to pick a notebook cheap enough to run twice more.
 `tests/test_notebooks.py` checks that every committed notebook is in this form.
 
+It also writes each notebook's first code cell, the one that installs the site's code in Colab or
+Kaggle, from the repository's address in `pyproject.toml` (`tools.install_cell`); without the
+address, there is no such cell.
+
 With `--record`, it also writes where the outputs come from into the notebook's metadata, as
 `recorded_with`: the CPU, its instruction sets, the kernel configuration
 (`tools.kernels`) and the versions of Python and of the libraries that compute the outputs. Each
@@ -26,6 +30,7 @@ from importlib import metadata
 import nbformat
 from nbformat import NotebookNode
 
+from tools.install_cell import data_packages, install_source, repository_url, with_install_cell
 from tools.kernels import CONFIGURATIONS, active, cpu_name
 
 # The libraries whose versions decide a notebook's numbers, in the order a page lists them.
@@ -122,11 +127,13 @@ def recorded_with(env: dict[str, str] | None = None) -> dict[str, str]:
 def main(paths: list[str]) -> None:
     record = "--record" in paths
     provenance = recorded_with() if record else None
+    url = repository_url()
+    install = install_source(url, data_packages()) if url else None
     for path in (p for p in paths if p != "--record"):
         nb = nbformat.read(path, as_version=4)
         if provenance is not None:
             nb.metadata["recorded_with"] = provenance
-        nbformat.write(normalize(nb), path)
+        nbformat.write(with_install_cell(normalize(nb), install), path)
 
 
 if __name__ == "__main__":
