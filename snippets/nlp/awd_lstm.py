@@ -14,8 +14,9 @@ four of them:
   and the same hidden space, which also halves those parameters.
 
 fastai does the same with `RNNRegularizer(alpha, beta)` (with `RNNCallback`, which `TextLearner`
-adds), reading the model's three outputs, and ties the weights of `AWD_LSTM` language models with
-`tie_weights=True`. The tests check these functions and this model against them. fastai's own
+adds), reading the model's three outputs; its `get_language_model` ties an `AWD_LSTM` language
+model's weights when the configuration's `tie_weights` is true (the default in
+`awd_lstm_lm_config`). The tests check these functions and this model against them. fastai's own
 `AWD_LSTM` also drops whole embedding rows, the inputs, the LSTM's hidden-to-hidden weights
 (`WeightDropout`, the "weight-dropped" of the name) and between layers; the book's model keeps
 only the dropout above.

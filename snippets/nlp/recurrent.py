@@ -13,8 +13,9 @@ starts at zero for every three tokens. These models keep it.
   `every_word_loss`): sixteen tokens in, sixteen next tokens out, so each sequence gives sixteen
   training signals instead of one.
 - **Layers stacked** (`MultiLayerRNN`): PyTorch's `nn.RNN`, where each layer's outputs are the
-  next layer's inputs. Deeper and longer, the same weight matrix is applied many times, so
-  activations and gradients grow or shrink geometrically (`gradient_by_position` measures it).
+  next layer's inputs. Each layer is one more matrix multiplication, and within a layer the same
+  matrix multiplies the state at every token, so activations and gradients grow or shrink
+  geometrically with depth and distance (`gradient_by_position` measures it).
 - **An LSTM** (`LSTMCell`, `LSTMModel`): the cell state is changed only by adding and by gates'
   multiplications between 0 and 1, which lets information (and gradients) travel many steps.
 """
@@ -192,8 +193,9 @@ class LSTMCell(nn.Module):
         >>> ours, theirs = LSTMCell(4, 3), nn.LSTMCell(4, 3)
         >>> ours.copy_weights_from(theirs)
         >>> x, h, c = torch.randn(2, 4), torch.randn(2, 3), torch.randn(2, 3)
-        >>> [torch.allclose(a, b, atol=1e-6) for a, b in zip(ours(x, (h, c)), theirs(x, (h, c)))]
-        [True, True]
+        >>> (h_ours, c_ours), (h_torch, c_torch) = ours(x, (h, c)), theirs(x, (h, c))
+        >>> torch.allclose(h_ours, h_torch, atol=1e-6), torch.allclose(c_ours, c_torch, atol=1e-6)
+        (True, True)
     """
 
     def __init__(self, n_inputs: int, n_hidden: int) -> None:
@@ -255,8 +257,10 @@ def gradient_by_position(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     """How strongly the loss at the last position responds to each input position: a vanishing-gradient probe.
 
     The mean size (L2 norm per sequence) of the gradient of the last position's loss with respect
-    to the embedding of each input token, from the first position to the last. In a plain RNN it
-    shrinks (or grows) geometrically with the distance; an LSTM's cell state keeps it up. The
+    to the embedding of each input token, from the first position to the last. As initialised,
+    it shrinks geometrically with the distance, in a plain RNN and in an LSTM alike (an LSTM's
+    forget gates start near one half); training can keep it higher, as an LSTM whose forget gates
+    learn to stay near 1 does. The
     model must have an `input` embedding and score every position; its kept state is reset
     before and after, and its weights are left unchanged.
 
