@@ -29,11 +29,12 @@ export PYTHONHASHSEED := 0
 # lets it keep them where the environment says PYTHONDONTWRITEBYTECODE=1 (this CI machine does).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help venv serve build test lint notebooks determinism crosscheck bench bench-ci mutation clean model app space space-copy flashcards requirements topic publish
+.PHONY: help venv serve build test durations lint notebooks determinism crosscheck bench bench-ci mutation clean model app space space-copy flashcards requirements topic publish
 
 help:
 	@echo "make serve      build and serve the site on http://127.0.0.1:8000 (live reload)"
 	@echo "make test       lint, unit tests, doctests, notebooks (nbval) and a strict site build"
+	@echo "make durations  run the whole suite and record each test's time in .test_durations (the CI shards' cut)"
 	@echo "make build      strict build into site/, then check every link and anchor in it"
 	@echo "make publish SITE_URL=https://you.github.io/notes/  build for that address and push it to the gh-pages branch"
 	@echo "make notebooks  re-execute every notebook in place (after a change to snippets/)"
@@ -85,6 +86,11 @@ lint: $(STAMP)
 # its idle threads sleep instead of spinning on the other worker's core.
 test: $(STAMP) $(CHROMIUM) lint
 	env $(RECORDING_KERNELS) OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+
+# The GitHub workflow runs the suite as four jobs (pytest-split: --splits 4 --group k), cut where the
+# times recorded here add up to a quarter each; re-record after adding a notebook or a slow test.
+durations: $(STAMP) $(CHROMIUM)
+	$(MAKE) test PYTEST_ARGS="--store-durations --clean-durations"
 
 notebooks: $(STAMP)
 	env $(RECORDING_KERNELS) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

@@ -8,6 +8,7 @@ path, and `--no-index` keeps pip off the network), so pip must find each declare
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,9 @@ def test_pip_installs_the_project_folder_with_its_dependencies_and_every_topic_i
               f"for name in {TOPICS!r}:\n    importlib.import_module(name)\n"
               "print(snippets.__file__)\n"
               "from snippets.datasets import load_phrase_pairs\nprint(len(load_phrase_pairs()))\n")
-    run = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the new environment's own packages only
+    run = subprocess.run([str(python), "-c", script], cwd=tmp_path, env=clean, capture_output=True, text=True,
+                         check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     installed, pairs = run.stdout.split()[-2:]
     assert Path(installed).is_relative_to(site), installed  # the installed copy, not the repository's

@@ -32,7 +32,7 @@ GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 
 
 def repository_url(root: Path = ROOT) -> str | None:
-    """The repository's address from `[project.urls] Repository` in `root/pyproject.toml`; None when unset.
+    """The repository's address from `[project.urls] Repository` in `root/pyproject.toml`; None when unset or no file.
 
     Raises:
         ValueError: the address is not a GitHub repository's `https://github.com/owner/name` (the
@@ -50,8 +50,11 @@ def repository_url(root: Path = ROOT) -> str | None:
         ...
         ValueError: pyproject.toml: [project.urls] Repository must be https://github.com/<owner>/<name>, not 'gitlab...'
     """
-    with open(root / "pyproject.toml", "rb") as file:
-        url = tomllib.load(file).get("project", {}).get("urls", {}).get("Repository")
+    try:
+        with open(root / "pyproject.toml", "rb") as file:
+            url = tomllib.load(file).get("project", {}).get("urls", {}).get("Repository")
+    except FileNotFoundError:  # a site built from its folder alone (no package): no repository either
+        return None
     if url is None:
         return None
     url = url.removesuffix("/").removesuffix(".git")
