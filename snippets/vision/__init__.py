@@ -10,4 +10,6 @@
    seed-to-seed spread, compared seed by seed.
 5. [`speed`][snippets.vision.speed]: images per second of a training step or of inference, and
    bfloat16 mixed precision on a CPU.
+6. [`learner_parts`][snippets.vision.learner_parts]: what `vision_learner` builds (the body cut
+   from a model, the concat-pooling head), written out in PyTorch and checked against fastai's.
 """

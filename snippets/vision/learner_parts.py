@@ -1,0 +1,117 @@
+"""What `vision_learner` builds, written out in PyTorch (fastbook chapter 15): a body cut from a model, and a new head.
+
+`vision_learner(dls, resnet18)` does not use the torchvision model as it is. It keeps the **body**,
+every layer up to the last pooling layer (for a ResNet: everything but the average pool and the
+1,000-class linear layer), and adds a **head** for the task's `n_out` classes:
+
+1. **concat pooling** (`ConcatPool2d`): each channel's maximum and its mean over the image, side
+   by side, so the head sees both "is the feature anywhere" and "how much of it is there";
+2. a flatten, then two blocks of BatchNorm, dropout and a linear layer (no bias, the BatchNorm
+   that follows does that job), with a ReLU between them: 2 x 512 features to 512, then 512 to
+   `n_out`, dropout `p / 2` in the first block and `p` in the second (0.25 and 0.5 by default).
+
+The head's linear layers start from Kaiming normal weights, and each BatchNorm from weight 1 and
+bias 0.001 (fastai's `BatchNorm`). `tests/vision/test_learner_parts.py` checks that `vision_model`
+and fastai's `create_vision_model` build the same layers, in the same order, with the same shapes,
+and that with the same weights they compute the same outputs.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class ConcatPool2d(nn.Module):
+    """Each channel's maximum and mean over the image, concatenated: `(batch, c, h, w)` to `(batch, 2c, 1, 1)`.
+
+    Example:
+        >>> x = torch.tensor([[[[1.0, 3.0], [0.0, 0.0]]]])  # one image, one channel
+        >>> ConcatPool2d()(x).flatten().tolist()  # maximum, then mean
+        [3.0, 1.0]
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ap, self.mp = nn.AdaptiveAvgPool2d(1), nn.AdaptiveMaxPool2d(1)  # fastai's names
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([self.mp(x), self.ap(x)], dim=1)
+
+
+def _is_pooling(module: nn.Module) -> bool:
+    return any(type(m).__name__.endswith(("Pool1d", "Pool2d", "Pool3d")) for m in module.modules())
+
+
+def body_of(model: nn.Module) -> nn.Sequential:
+    """The model's children up to, not including, the last one that is or holds a pooling layer.
+
+    Raises:
+        ValueError: if no child of `model` pools.
+
+    Example:
+        >>> from torchvision.models import resnet18
+        >>> [type(m).__name__ for m in body_of(resnet18()).children()][-3:]  # avgpool and fc cut off
+        ['Sequential', 'Sequential', 'Sequential']
+    """
+    children = list(model.children())
+    pooling = [i for i, child in enumerate(children) if _is_pooling(child)]
+    if not pooling:
+        raise ValueError(f"{type(model).__name__} has no pooling layer among its children to cut at")
+    return nn.Sequential(*children[: pooling[-1]])
+
+
+def _batchnorm(n: int) -> nn.BatchNorm1d:
+    bn = nn.BatchNorm1d(n)
+    with torch.no_grad():
+        bn.weight.fill_(1.0)
+        bn.bias.fill_(1e-3)  # fastai's BatchNorm starts its bias at 0.001
+    return bn
+
+
+# --8<-- [start:head]
+def head(n_features: int, n_out: int, hidden: int = 512, p: float = 0.5) -> nn.Sequential:
+    """The head `vision_learner` puts on a body whose last layer has `n_features` channels.
+
+    Raises:
+        ValueError: if a size is not positive or `p` is not a dropout probability.
+
+    Example:
+        >>> [type(m).__name__ for m in head(512, n_out=10)]
+        ['ConcatPool2d', 'Flatten', 'BatchNorm1d', 'Dropout', 'Linear', 'ReLU', 'BatchNorm1d', 'Dropout', 'Linear']
+    """
+    if min(n_features, n_out, hidden) < 1:
+        raise ValueError(f"sizes must be positive, got n_features={n_features}, n_out={n_out}, hidden={hidden}")
+    if not 0 <= p < 1:
+        raise ValueError(f"p must be a dropout probability in [0, 1), not {p!r}")
+    layers = nn.Sequential(
+        ConcatPool2d(), nn.Flatten(),
+        _batchnorm(2 * n_features), nn.Dropout(p / 2), nn.Linear(2 * n_features, hidden, bias=False), nn.ReLU(),
+        _batchnorm(hidden), nn.Dropout(p), nn.Linear(hidden, n_out, bias=False),
+    )
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_normal_(layer.weight)
+    return layers
+# --8<-- [end:head]
+
+
+def vision_model(model: nn.Module, n_out: int, p: float = 0.5) -> nn.Sequential:
+    """`model`'s body and a new head for `n_out` classes: what `vision_learner` trains.
+
+    The number of features the head reads is the body's output channels, found by running a
+    small image through it (as fastai's `num_features_model` does).
+
+    Example:
+        >>> from torchvision.models import resnet18
+        >>> net = vision_model(resnet18(), n_out=37)
+        >>> net(torch.zeros(2, 3, 64, 64)).shape, net[1][2].num_features  # 2 x 512 channels into the head
+        (torch.Size([2, 37]), 1024)
+    """
+    body = body_of(model)
+    was_training = body.training
+    body.eval()
+    with torch.no_grad():
+        n_features = body(torch.zeros(1, 3, 64, 64)).shape[1]
+    body.train(was_training)
+    return nn.Sequential(body, head(n_features, n_out, p=p))
