@@ -87,8 +87,8 @@ lint: $(STAMP)
 test: $(STAMP) $(CHROMIUM) lint
 	env $(RECORDING_KERNELS) OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
-# The GitHub workflow runs the suite as four jobs (pytest-split: --splits 4 --group k), cut where the
-# times recorded here add up to a quarter each; re-record after adding a notebook or a slow test.
+# The GitHub workflow runs the suite as four jobs (--shard k/4, tests/harness.py), whole files balanced
+# by the seconds recorded here (pytest-split's --store-durations); re-record after adding a notebook.
 durations: $(STAMP) $(CHROMIUM)
 	$(MAKE) test PYTEST_ARGS="--store-durations --clean-durations"
 

@@ -17,7 +17,9 @@ What a test run needs and a reader's notebook does not lives here, not in the re
   decimal numbers within `abs + rel * |stored|`, so that another CPU's last bits pass;
 - the longest files run first (`longest_first`): pytest-xdist hands each worker one file at a time
   (`--dist loadfile`), so a three-minute notebook handed out last keeps one worker busy while the
-  other has nothing left to do.
+  other has nothing left to do;
+- `--shard K/N` keeps the K-th of N parts of the suite, whole files balanced by the durations in
+  `.test_durations` (`shard_files`): the GitHub workflow's parallel jobs.
 """
 
 from __future__ import annotations
@@ -216,13 +218,81 @@ def longest_first(items: Sequence[pytest.Item]) -> list[pytest.Item]:
     return sorted(items, key=lambda item: -cost[Path(item.path)])  # a stable sort: a file's order is kept
 
 
+DURATIONS = ROOT / ".test_durations"  # pytest-split's record of each test's seconds (`make durations`)
+
+
+def shard_files(seconds: dict[str, float], n: int) -> list[list[str]]:
+    """Files in `n` groups of about equal total seconds, no file split: longest first, each to the least loaded.
+
+    A notebook's cells share one kernel, so a file is the unit. Ties go to the lowest group, so
+    every process that computes this gets the same answer.
+
+    Raises:
+        ValueError: if `n` is less than 1.
+
+    Example:
+        >>> shard_files({"a.ipynb": 300.0, "b.ipynb": 200.0, "c.py": 150.0, "d.py": 100.0}, 2)
+        [['a.ipynb', 'd.py'], ['b.ipynb', 'c.py']]
+    """
+    if n < 1:
+        raise ValueError(f"the number of shards must be at least 1, got {n}")
+    groups: list[list[str]] = [[] for _ in range(n)]
+    loads = [0.0] * n
+    for name in sorted(seconds, key=lambda f: (-seconds[f], f)):
+        least = loads.index(min(loads))
+        groups[least].append(name)
+        loads[least] += seconds[name]
+    return groups
+
+
+def file_seconds(items: Sequence[pytest.Item], durations: dict[str, float]) -> dict[str, float]:
+    """Each file's recorded seconds (its tests' sum; a test not yet recorded counts as the average test)."""
+    average = sum(durations.values()) / len(durations) if durations else 1.0
+    seconds: dict[str, float] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        seconds[path] = seconds.get(path, 0.0) + durations.get(item.nodeid, average)
+    return seconds
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    """`"2/4"` as `(2, 4)`.
+
+    Raises:
+        ValueError: unless `value` is `K/N` with 1 <= K <= N.
+
+    Example:
+        >>> parse_shard("2/4")
+        (2, 4)
+    """
+    match = re.fullmatch(r"(\d+)/(\d+)", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ValueError(f"--shard must be K/N with 1 <= K <= N, such as 2/4, not {value!r}")
+    return int(match[1]), int(match[2])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--shard", metavar="K/N", default=None,
+                     help="run the K-th of N parts of the suite: whole files, balanced by .test_durations")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the fences that a `continuation` fence after them runs again (`repeated_fences`), and
-    put the longest files first (`longest_first`; with `--no-loadscope-reorder`, pytest-xdist keeps it)."""
+    """Leave out the fences that a `continuation` fence after them runs again (`repeated_fences`), put
+    the longest files first (`longest_first`; with `--no-loadscope-reorder`, pytest-xdist keeps it),
+    and with `--shard K/N` keep the files of the K-th part only (`shard_files`)."""
     repeated = {id(item) for item in repeated_fences(items)}
     if repeated:
         config.hook.pytest_deselected(items=[item for item in items if id(item) in repeated])
     items[:] = longest_first([item for item in items if id(item) not in repeated])
+    if config.getoption("shard"):
+        try:
+            k, n = parse_shard(config.getoption("shard"))
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from None
+        durations = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
+        keep = set(shard_files(file_seconds(items, durations), n)[k - 1])
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid.split("::")[0] not in keep])
+        items[:] = [item for item in items if item.nodeid.split("::")[0] in keep]
 
 
 def align_within_tolerance(computed: list, stored: list, tolerance, sanitize=lambda text: text) -> list:

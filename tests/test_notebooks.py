@@ -24,8 +24,7 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks found under docs/"
 
 
-# Test ids name a notebook without "docs/" and ".ipynb" (`vision/digits`): pytest-split (the CI shards)
-# treats every test whose id contains a notebook's path as one of that notebook's cells.
+# Test ids name a notebook by its place under docs/ (`vision/digits`).
 @pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "docs").with_suffix("").as_posix())
 def notebook(request) -> nbformat.NotebookNode:
     return nbformat.read(request.param, as_version=4)

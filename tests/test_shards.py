@@ -1,10 +1,10 @@
 """The workflow's shards together run every test exactly once, and each notebook whole in one shard.
 
-`.github/workflows/ci.yml` runs the suite as parallel jobs, `make test PYTEST_ARGS="--splits N
---group k"` for k = 1..N: pytest-split keeps one contiguous chunk of the collected tests, cut by the
-durations stored in `.test_durations` (`make durations` records them). `make test` alone still runs
-everything. One collection of the whole suite, with pytest-split's selection run for every group
-(`tests/shard_probe.py`), shows what each job would run.
+`.github/workflows/ci.yml` runs the suite as parallel jobs, `make test PYTEST_ARGS="--shard k/N"`
+for k = 1..N: `tests/harness.py` keeps part k of the files, balanced by the seconds each test took
+when `make durations` recorded them in `.test_durations` (with pytest-split's `--store-durations`).
+`make test` alone still runs everything. One collection of the whole suite, with the selection run
+for every part (`tests/shard_probe.py`), shows what each job would run.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import sys
 import pytest
 import yaml
 
+from tests.exact import exactly
 from tests.shard_probe import SHARDS
 from tools import ROOT
 
@@ -51,11 +52,12 @@ def test_a_notebooks_cells_stay_in_one_shard(shards):
             if path.endswith(".ipynb"):
                 assert shard_of.setdefault(path, k) == k, f"{path} is split between shards"
     assert len(shard_of) == len(list((ROOT / "docs").rglob("*.ipynb")))
-    # pytest-split takes every test whose id contains a notebook's path for one of its cells
-    # (ipynb_compatibility.py): another test named after a notebook would be moved with it, and run twice
-    named = [node for node in shards["all"] for path in shard_of
-             if path in node and not node.startswith(f"{path}::")]
-    assert not named, f"tests whose ids contain a notebook's path: {named[:3]}"
+
+
+def test_the_shards_are_balanced_by_recorded_time(shards):
+    """No job much longer than the others: the longest part within 30% of the mean (one notebook can't be cut)."""
+    seconds = shards["seconds"]
+    assert max(seconds) <= 1.3 * sum(seconds) / len(seconds), [round(s) for s in seconds]
 
 
 def test_the_workflow_runs_these_shards():
@@ -63,5 +65,13 @@ def test_the_workflow_runs_these_shards():
     job = workflow["jobs"]["test"]
     assert job["strategy"]["matrix"]["shard"] == list(range(1, SHARDS + 1))
     commands = [step.get("run", "") for step in job["steps"]]
-    assert f'make test PYTEST_ARGS="--splits {SHARDS} --group ${{{{ matrix.shard }}}}"' in commands
+    assert f'make test PYTEST_ARGS="--shard ${{{{ matrix.shard }}}}/{SHARDS}"' in commands
     assert json.loads((ROOT / ".test_durations").read_text()), "run `make durations`"
+
+
+@pytest.mark.parametrize("value", ["0/4", "5/4", "2", "a/b", "2/0"])
+def test_a_bad_shard_is_refused(value):
+    from tests.harness import parse_shard
+
+    with pytest.raises(ValueError, match=exactly(f"--shard must be K/N with 1 <= K <= N, such as 2/4, not {value!r}")):
+        parse_shard(value)

@@ -1,19 +1,24 @@
 """What `vision_learner` builds, written out in PyTorch (fastbook chapter 15): a body cut from a model, and a new head.
 
 `vision_learner(dls, resnet18)` does not use the torchvision model as it is. It keeps the **body**,
-every layer up to the last pooling layer (for a ResNet: everything but the average pool and the
-1,000-class linear layer), and adds a **head** for the task's `n_out` classes:
+the children before the last pooling layer (for a ResNet: everything but the average pool and the
+1,000-class linear layer; fastai's `model_meta` table gives that cut, `cut=-2`, for the
+architectures it knows, and looks for the last pooling child for the others), and adds a **head**
+for the task's `n_out` classes:
 
 1. **concat pooling** (`ConcatPool2d`): each channel's maximum and its mean over the image, side
    by side, so the head sees both "is the feature anywhere" and "how much of it is there";
-2. a flatten, then two blocks of BatchNorm, dropout and a linear layer (no bias, the BatchNorm
-   that follows does that job), with a ReLU between them: 2 x 512 features to 512, then 512 to
-   `n_out`, dropout `p / 2` in the first block and `p` in the second (0.25 and 0.5 by default).
+2. a flatten, then two blocks of BatchNorm, dropout and a linear layer (without a bias: the
+   block's BatchNorm, before it, supplies a learnable shift), with a ReLU between them: for a
+   ResNet-18 or 34, 2 x 512 features to 512, then 512 to `n_out`, dropout `p / 2` in the first
+   block and `p` in the second (0.25 and 0.5 by default).
 
-The head's linear layers start from Kaiming normal weights, and each BatchNorm from weight 1 and
-bias 0.001 (fastai's `BatchNorm`). `tests/vision/test_learner_parts.py` checks that `vision_model`
-and fastai's `create_vision_model` build the same layers, in the same order, with the same shapes,
-and that with the same weights they compute the same outputs.
+The head's linear layers start from Kaiming normal weights (`vision_learner` applies
+`nn.init.kaiming_normal_` to the head's layers other than BatchNorm), and each BatchNorm from
+weight 1 and bias 0.001 (fastai's `BatchNorm`). `tests/vision/test_learner_parts.py` checks that
+`vision_model` and fastai's `create_vision_model` build the same layers in the same order (types,
+sizes, dropout probabilities, BatchNorm settings), that with the same weights they compute the
+same outputs, and that both heads start from the same initialisation.
 """
 
 from __future__ import annotations
@@ -51,8 +56,9 @@ def body_of(model: nn.Module) -> nn.Sequential:
 
     Example:
         >>> from torchvision.models import resnet18
-        >>> [type(m).__name__ for m in body_of(resnet18()).children()][-3:]  # avgpool and fc cut off
-        ['Sequential', 'Sequential', 'Sequential']
+        >>> body = body_of(resnet18())  # the 10 children less avgpool and fc
+        >>> len(body), type(body[-1]).__name__
+        (8, 'Sequential')
     """
     children = list(model.children())
     pooling = [i for i, child in enumerate(children) if _is_pooling(child)]
@@ -77,8 +83,8 @@ def head(n_features: int, n_out: int, hidden: int = 512, p: float = 0.5) -> nn.S
         ValueError: if a size is not positive or `p` is not a dropout probability.
 
     Example:
-        >>> [type(m).__name__ for m in head(512, n_out=10)]
-        ['ConcatPool2d', 'Flatten', 'BatchNorm1d', 'Dropout', 'Linear', 'ReLU', 'BatchNorm1d', 'Dropout', 'Linear']
+        >>> " ".join(type(m).__name__ for m in head(512, n_out=10))
+        'ConcatPool2d Flatten BatchNorm1d Dropout Linear ReLU BatchNorm1d Dropout Linear'
     """
     if min(n_features, n_out, hidden) < 1:
         raise ValueError(f"sizes must be positive, got n_features={n_features}, n_out={n_out}, hidden={hidden}")
@@ -100,12 +106,14 @@ def vision_model(model: nn.Module, n_out: int, p: float = 0.5) -> nn.Sequential:
     """`model`'s body and a new head for `n_out` classes: what `vision_learner` trains.
 
     The number of features the head reads is the body's output channels, found by running a
-    small image through it (as fastai's `num_features_model` does).
+    64 x 64 image of zeros through it (fastai's `num_features_model` runs a random 32 x 32 image,
+    larger if that fails, and leaves the body in evaluation mode; this one restores the mode).
 
     Example:
         >>> from torchvision.models import resnet18
         >>> net = vision_model(resnet18(), n_out=37)
-        >>> net(torch.zeros(2, 3, 64, 64)).shape, net[1][2].num_features  # 2 x 512 channels into the head
+        >>> body, new_head = net
+        >>> net(torch.zeros(2, 3, 64, 64)).shape, new_head[2].num_features  # 2 x 512 channels into the head
         (torch.Size([2, 37]), 1024)
     """
     body = body_of(model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from fastai.vision.learner import create_body, create_head, create_vision_model
+from fastai.vision.learner import create_body, create_vision_model
 from torch import nn
 from torchvision.models import resnet18, resnet34
 
@@ -12,18 +12,26 @@ from snippets.vision.learner_parts import ConcatPool2d, body_of, head, vision_mo
 from tests.exact import exactly
 
 
-def layers(model: nn.Module) -> list[tuple[str, str, tuple]]:
-    """Every leaf module's place, type name and parameter shapes (both concat pools hold an `ap` and an `mp`)."""
-    return [(name, type(m).__name__, tuple(tuple(p.shape) for p in m.parameters(recurse=False)))
-            for name, m in model.named_modules() if next(m.children(), None) is None]
+def layers(model: nn.Module) -> list[tuple[str, str]]:
+    """Every leaf module's place and its full description: type, sizes, dropout p, BatchNorm eps and momentum."""
+    same = {"ReLU(inplace=True)": "ReLU()",  # fastai's ReLU works in place
+            "Flatten(full=False)": "Flatten(start_dim=1, end_dim=-1)"}  # fastai's: x.view(x.size(0), -1)
+    described = []
+    for name, m in model.named_modules():
+        if next(m.children(), None) is None:
+            text = repr(m)
+            for theirs, ours in same.items():
+                text = text.replace(theirs, ours)
+            described.append((name, text))
+    return described
 
 
-@pytest.mark.parametrize("arch", [resnet18, resnet34])
-def test_the_hand_built_model_is_fastais_layer_for_layer(arch):
+@pytest.mark.parametrize(("arch", "p"), [(resnet18, 0.5), (resnet34, 0.5), (resnet18, 0.2)])
+def test_the_hand_built_model_is_fastais_layer_for_layer(arch, p):
     torch.manual_seed(0)
-    ours = vision_model(arch(), n_out=37)
-    theirs = create_vision_model(arch, n_out=37, pretrained=False)
-    assert layers(ours) == layers(theirs)
+    ours = vision_model(arch(), n_out=37, p=p)
+    theirs = create_vision_model(arch, n_out=37, pretrained=False, ps=p)
+    assert layers(ours) == layers(theirs)  # names, types, sizes, dropout probabilities, BatchNorm settings
     # the same parameter and buffer names: the weights of one load into the other as they are
     ours.load_state_dict(theirs.state_dict(), strict=True)
     ours.eval(), theirs.eval()
@@ -33,24 +41,35 @@ def test_the_hand_built_model_is_fastais_layer_for_layer(arch):
 
 
 def test_the_body_is_cut_where_fastai_cuts_it():
+    """fastai's table gives resnets `cut=-2`; `body_of` finds the same cut from the last pooling child."""
+    from fastai.vision.learner import model_meta
+    from fastai.vision.models import resnet18 as fastai_resnet18
+
     model = resnet18()
-    ours, theirs = body_of(model), create_body(resnet18(), pretrained=False)
+    ours = body_of(model)
+    theirs = create_vision_model(resnet18, n_out=2, pretrained=False)[0]  # what vision_learner uses
+    assert model_meta[fastai_resnet18]["cut"] == -2
     assert [type(m).__name__ for m in ours.children()] == [type(m).__name__ for m in theirs.children()]
+    assert [type(m).__name__ for m in ours.children()] == [
+        type(m).__name__ for m in create_body(resnet18(), pretrained=False).children()]  # the pooling search too
     assert len(list(ours.children())) == len(list(model.children())) - 2  # avgpool and fc cut off
 
 
-def test_the_head_starts_as_fastais_does():
-    """Kaiming normal linear weights; BatchNorm weight 1 and bias 0.001; the same dropouts."""
+def test_the_head_starts_as_vision_learners_does():
+    """Kaiming normal linear weights; BatchNorm weight 1 and bias 0.001."""
     torch.manual_seed(0)
-    ours, theirs = head(512, 10), create_head(512, 10)
+    ours = head(512, 10)
+    theirs = create_vision_model(resnet18, n_out=10, pretrained=False)[1]  # the head after fastai's apply_init
     for mine, fastais in zip(ours, theirs, strict=True):
         if isinstance(mine, nn.BatchNorm1d):
             assert torch.equal(mine.weight, fastais.weight) and torch.equal(mine.bias, fastais.bias)
             assert torch.allclose(mine.bias, torch.full_like(mine.bias, 1e-3))
-        if isinstance(mine, nn.Dropout):
-            assert mine.p == fastais.p
-    weights = ours[4].weight  # 1024 -> 512, Kaiming normal: standard deviation sqrt(2 / fan_in)
-    assert weights.std().item() == pytest.approx((2 / 1024) ** 0.5, rel=0.02)
+    for index, fan_in in ((4, 1024), (8, 512)):  # both linear layers
+        for weights in (ours[index].weight, theirs[index].weight):
+            w = weights.detach().flatten()
+            assert w.std().item() == pytest.approx((2 / fan_in) ** 0.5, rel=0.03)  # Kaiming: std sqrt(2 / fan_in)
+            # normal, not uniform: a uniform with that std never exceeds sqrt(6 / fan_in); a normal often does
+            assert (w.abs() > (6 / fan_in) ** 0.5).float().mean() > 0.05
 
 
 def test_concat_pool_puts_the_maximum_first_as_fastai_does():
