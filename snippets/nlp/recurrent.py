@@ -164,17 +164,20 @@ class MultiLayerRNN(_KeepsState):
         (torch.Size([2, 16, 30]), torch.Size([2, 2, 64]))
     """
 
+    recurrent = nn.RNN  # the stacked layers' type (LSTMModel: nn.LSTM)
+
     def __init__(self, vocab_size: int, n_hidden: int, n_layers: int) -> None:
         super().__init__()
         self.input = nn.Embedding(vocab_size, n_hidden)
-        self.rnn = nn.RNN(n_hidden, n_hidden, n_layers, batch_first=True)
+        self.rnn = self.recurrent(n_hidden, n_hidden, n_layers, batch_first=True)
         self.output = nn.Linear(n_hidden, vocab_size)
         self.reset()
 
     def forward(self, x: Tensor) -> Tensor:
-        self._check_batch(x, None if self.state is None else self.state.shape[1])
-        out, h = self.rnn(self.input(x), self.state)  # a state of None starts from zeros
-        self.state = h.detach()
+        h = self.state[0] if isinstance(self.state, tuple) else self.state  # an LSTM's state: (h, c)
+        self._check_batch(x, None if h is None else h.shape[1])
+        out, state = self.rnn(self.input(x), self.state)  # a state of None starts from zeros
+        self.state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         return self.output(out)
 
 
@@ -227,7 +230,7 @@ class LSTMCell(nn.Module):
             self.hh.bias.copy_(cell.bias_hh)
 
 
-class LSTMModel(_KeepsState):
+class LSTMModel(MultiLayerRNN):
     """Stacked LSTM layers (PyTorch's `nn.LSTM`), a prediction after every token (the book's LMModel6).
 
     The state is two tensors per layer, the hidden state and the cell state, both kept and
@@ -239,18 +242,7 @@ class LSTMModel(_KeepsState):
         (torch.Size([2, 16, 30]), [torch.Size([2, 2, 64]), torch.Size([2, 2, 64])])
     """
 
-    def __init__(self, vocab_size: int, n_hidden: int, n_layers: int) -> None:
-        super().__init__()
-        self.input = nn.Embedding(vocab_size, n_hidden)
-        self.rnn = nn.LSTM(n_hidden, n_hidden, n_layers, batch_first=True)
-        self.output = nn.Linear(n_hidden, vocab_size)
-        self.reset()
-
-    def forward(self, x: Tensor) -> Tensor:
-        self._check_batch(x, None if self.state is None else self.state[0].shape[1])
-        out, (h, c) = self.rnn(self.input(x), self.state)
-        self.state = (h.detach(), c.detach())
-        return self.output(out)
+    recurrent = nn.LSTM
 
 
 def gradient_by_position(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
