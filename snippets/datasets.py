@@ -507,6 +507,24 @@ def load_phrase_pairs() -> pd.DataFrame:
     return pd.read_csv(Path(__file__).parent / "data" / "phrase_pairs.csv")
 
 
+def load_human_numbers() -> tuple[list[str], list[str]]:
+    """fastai's HUMAN_NUMBERS text, generated: the tokens of "one . two . ... nine thousand nine hundred ninety nine".
+
+    The numbers 1 to 9,999 but 8,000 (which neither of the data set's two files holds), written
+    out in words and joined with " . ", as fastbook's chapter 12 reads them; and the vocabulary,
+    every distinct token in order of first appearance. Online, `untar_data(URLs.HUMAN_NUMBERS)`
+    downloads the files; `snippets.nlp.language_model.human_numbers` writes them out here.
+
+    Examples:
+        >>> tokens, vocab = load_human_numbers()
+        >>> len(tokens), len(vocab), " ".join(tokens[:5])
+        (63095, 30, 'one . two . three')
+    """
+    from snippets.nlp.language_model import human_numbers
+
+    return human_numbers()
+
+
 def _read_word_pairs(filename: str) -> pd.DataFrame:
     """A tab-separated word-pair file from gensim's test data: `#` comment lines, then word, word, score."""
     path = package_file("gensim", f"test/test_data/{filename}")
