@@ -513,7 +513,7 @@ def load_human_numbers() -> tuple[list[str], list[str]]:
     The numbers 1 to 9,999 but 8,000 (which neither of the data set's two files holds), written
     out in words and joined with " . ", as fastbook's chapter 12 reads them; and the vocabulary,
     every distinct token in order of first appearance. Online, `untar_data(URLs.HUMAN_NUMBERS)`
-    downloads the files; `snippets.nlp.language_model.human_numbers` writes them out here.
+    downloads the files; `snippets.nlp.language_model.human_numbers` generates the same tokens here.
 
     Examples:
         >>> tokens, vocab = load_human_numbers()
