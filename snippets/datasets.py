@@ -507,22 +507,58 @@ def load_phrase_pairs() -> pd.DataFrame:
     return pd.read_csv(Path(__file__).parent / "data" / "phrase_pairs.csv")
 
 
-def load_human_numbers() -> tuple[list[str], list[str]]:
-    """fastai's HUMAN_NUMBERS text, generated: the tokens of "one . two . ... nine thousand nine hundred ninety nine".
+_ONES = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
-    The numbers 1 to 9,999 but 8,000 (which neither of the data set's two files holds), written
-    out in words and joined with " . ", as fastbook's chapter 12 reads them; and the vocabulary,
-    every distinct token in order of first appearance. Online, `untar_data(URLs.HUMAN_NUMBERS)`
-    downloads the files; `snippets.nlp.language_model.human_numbers` generates the same tokens here.
+
+def number_in_words(n: int) -> str:
+    """A number from 1 to 9,999 in words, as the human numbers data set writes it (no "and", no hyphens).
+
+    Raises:
+        ValueError: if `n` is not an integer from 1 to 9,999.
+
+    Examples:
+        >>> number_in_words(7), number_in_words(42), number_in_words(8001)
+        ('seven', 'forty two', 'eight thousand one')
+        >>> number_in_words(9999)
+        'nine thousand nine hundred ninety nine'
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 9999:
+        raise ValueError(f"n must be an integer from 1 to 9,999, not {n!r}")
+    words = []
+    thousands, rest = divmod(n, 1000)
+    hundreds, rest = divmod(rest, 100)
+    if thousands:
+        words += [_ONES[thousands], "thousand"]
+    if hundreds:
+        words += [_ONES[hundreds], "hundred"]
+    if rest >= 20:
+        words += [_TENS[rest // 10], *([_ONES[rest % 10]] if rest % 10 else [])]
+    elif rest:
+        words.append(_ONES[rest])
+    return " ".join(words)
+
+
+def load_human_numbers() -> tuple[list[str], list[str]]:
+    """fastai's HUMAN_NUMBERS text, generated: the tokens "one . two . ... nine hundred ninety nine" and the vocabulary.
+
+    Online, `untar_data(URLs.HUMAN_NUMBERS)` downloads the data set's two files.
+
+    The data set's `train.txt` holds one to 7,999 and its `valid.txt` 8,001 to 9,999 (8,000 is in
+    neither); the book reads both, joins the lines with " . " and splits on spaces. The vocabulary
+    is every distinct token, numbered in order of first appearance.
 
     Examples:
         >>> tokens, vocab = load_human_numbers()
-        >>> len(tokens), len(vocab), " ".join(tokens[:5])
-        (63095, 30, 'one . two . three')
+        >>> " ".join(tokens[:9]), len(tokens), len(vocab)
+        ('one . two . three . four . five', 63095, 30)
+        >>> vocab[:6], " ".join(tokens[-6:])
+        (['one', '.', 'two', 'three', 'four', 'five'], 'nine thousand nine hundred ninety nine')
     """
-    from snippets.nlp.language_model import human_numbers
-
-    return human_numbers()
+    numbers = [n for n in range(1, 10_000) if n != 8000]
+    tokens = " . ".join(number_in_words(n) for n in numbers).split(" ")
+    return tokens, list(dict.fromkeys(tokens))
 
 
 def _read_word_pairs(filename: str) -> pd.DataFrame:
