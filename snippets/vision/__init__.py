@@ -12,4 +12,6 @@
    bfloat16 mixed precision on a CPU.
 6. [`learner_parts`][snippets.vision.learner_parts]: what `vision_learner` builds (the body cut
    from a model, the concat-pooling head), written out in PyTorch and checked against fastai's.
+7. [`siamese`][snippets.vision.siamese]: fastai's mid-level data API on pairs of digits ("same
+   digit or not"): a pair `Transform`, a `SiameseImage` that shows itself, and a Siamese model.
 """
