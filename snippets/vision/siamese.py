@@ -1,24 +1,27 @@
-"""fastai's mid-level data API on a task no data block fits: do two images show the same digit? (fastbook chapter 11)
+"""fastai's mid-level data API for a task no built-in block fits: do two images show the same digit? (fastbook ch. 11)
 
 The data block API answers a fixed list of questions (what the input is, what the target is, how
-to split). A pair of images with a "same or not" target is not on that list. One level down,
-fastai builds everything from the same few parts, and a new task needs only new parts:
+to split). A pair of images whose partner is drawn afresh at each read, with a "same or not"
+target that depends on the draw, is not on that list. One level down, fastai builds everything
+from the same few parts, and a new task needs only new parts:
 
-- a `Transform` turns an item into what the model reads (`encodes`), can turn it back into
-  something to look at (`decodes`), and can learn a state from the training items (`setups`);
-- a `Pipeline` applies several in order;
+- a `Transform` turns an item into what the model reads (`encodes`), and may also turn it back
+  into something to look at (`decodes`) and learn a state from items (`setups`; inside a
+  `TfmdLists` or `Datasets` with splits, from the training items);
+- a `Pipeline` applies several, sorted by their `order` attribute, and decodes in reverse;
 - a `TfmdLists` is a list of items with a pipeline, split into training and validation items;
-- a `Datasets` holds one pipeline for the input and one for the target;
-- either one's `.dataloaders(after_item=..., after_batch=...)` makes the batches.
+- a `Datasets` holds one pipeline per element of its tuples (the input, the target, or more);
+- either one's `.dataloaders(after_item=..., before_batch=..., after_batch=...)` makes the batches.
 
 Here, `SiameseTransform` (the book's name) opens a file and draws a second one, of the same digit
 half of the time, into a `SiameseImage`, a tuple that knows how to `show` itself; `SiameseModel`
 (chapter 15) runs one encoder on both images and a head on the two feature maps side by side.
 `NormalizeMean` is the book's smallest transform with all three methods.
 
-Two changes from the book, both measured against it in the tests: the partner is drawn from the
-item's own split (the book's draws from every file, so a training pair can hold a validation
-image), and never the item itself (the book's can pair a file with itself, an easy "same").
+Two changes from the book's draw, both shown by the tests (their effect on accuracy is not
+measured): the partner is drawn from the item's own split (the book's draws from every file, so a
+training pair can hold a validation image), and never the item itself (the book's can pair a file
+with itself, an easy "same"). As in the book, validation partners are drawn once; here with a seed.
 """
 
 from __future__ import annotations
@@ -37,7 +40,11 @@ from torch import Tensor, nn
 
 
 class NormalizeMean(Transform):
-    """Subtract the mean of the training items (`setups`), and add it back (`decodes`): the book's example.
+    """Subtract the mean of the items it is set up on (`setups`), and add it back (`decodes`): the book's example.
+
+    Its methods have no type hints on purpose: fastai dispatches `encodes`, `decodes` and `setups`
+    on the hint, and an input of another type passes through unchanged, without an error (with
+    `x: float`, an integer or a tensor would not be centred).
 
     Example:
         >>> from fasttransform import Pipeline
@@ -47,13 +54,13 @@ class NormalizeMean(Transform):
         (1.0, 4.0)
     """
 
-    def setups(self, items: Sequence[float]) -> None:
+    def setups(self, items):  # no type hints: see above
         self.mean = sum(items) / len(items)
 
-    def encodes(self, x: float) -> float:
+    def encodes(self, x):
         return x - self.mean
 
-    def decodes(self, x: float) -> float:
+    def decodes(self, x):
         return x + self.mean
 
 
@@ -61,9 +68,11 @@ class NormalizeMean(Transform):
 class SiameseImage(fastuple):
     """Two images and whether they show the same digit: `(image1, image2, same)`.
 
-    `show` draws the two side by side with a grey bar between them and "same" or "different" above.
-    fastai's item transforms (`ToTensor`, `Resize`) and batch transforms apply to each element by
-    its type, so the pair passes through them unchanged in shape.
+    `show` draws the two side by side with a grey bar between them and "same" or "different" above;
+    it expects single-channel images of the same size (PIL images or tensors). fastai's item
+    transforms (`ToTensor`, `Resize`) and batch transforms apply to each element by its type, so
+    the pair stays a `SiameseImage` of two images and a flag, which they leave alone. A batch of
+    them has no `show_batch` until one is registered for the type (fastai's Siamese tutorial does).
 
     Example:
         >>> pair = SiameseImage(torch.zeros(1, 28, 28), torch.ones(1, 28, 28), True)
@@ -76,7 +85,7 @@ class SiameseImage(fastuple):
         image1, image2, same = self
         t1, t2 = (torch.as_tensor(np.array(im))[None] if not isinstance(im, Tensor) else im.float()
                   for im in (image1, image2))
-        t1, t2 = (t / t.max().clamp(min=1) if t.max() > 1 else t for t in (t1, t2))  # 0-255 to 0-1
+        t1, t2 = (t / t.max() if t.max() > 1 else t for t in (t1, t2))  # each scaled to 0-1 by its maximum
         bar = torch.full((t1.shape[0], t1.shape[1], 4), 0.5)
         title = "same" if bool(same) else "different"
         return show_image(torch.cat([t1, bar, t2], dim=2), title=title, ctx=ctx, cmap="gray", **kwargs)
@@ -94,14 +103,16 @@ class SiameseTransform(Transform):
     is never the file itself.
 
     Args:
-        files: every item (a path to an image file).
+        files: every item (a path to an image file); `encodes` takes one of them (a `str` is made
+            a `Path`), and it must be in one of the splits.
         label_func: the label of a file (for example fastai's `parent_label`).
         splits: the training and validation positions in `files` (what a fastai splitter returns).
         seed: the seed of the validation pairs.
 
     Raises:
         ValueError: if the two splits overlap, or a split has fewer than two labels (no different
-            partner to draw) or a label with a single file (no same partner).
+            partner to draw) or a label with a single file (no same partner); when encoding, if the
+            file is in neither split.
 
     Example:
         >>> files = [Path(f"{label}/{i}.png") for label in "ab" for i in range(4)]  # a/0.png ... b/3.png
@@ -114,6 +125,7 @@ class SiameseTransform(Transform):
     def __init__(self, files: Sequence[Path], label_func: Callable[[Path], str],
                  splits: tuple[Sequence[int], Sequence[int]], seed: int = 42) -> None:
         super().__init__()
+        files = [Path(f) for f in files]
         train, valid = (list(map(int, split)) for split in splits)
         if set(train) & set(valid):
             raise ValueError("the training and validation splits share items")
@@ -132,6 +144,8 @@ class SiameseTransform(Transform):
 
     def _draw(self, file: Path, rng: random.Random | None = None) -> tuple[Path, bool]:
         rng = rng or random
+        if file not in self.split_of:
+            raise ValueError(f"{file} is in neither split: pairs are drawn for the files the transform was made with")
         by_label = self.files_by_label[self.split_of[file]]
         same = rng.random() < 0.5
         label = self.label_func(file)
@@ -140,7 +154,8 @@ class SiameseTransform(Transform):
         partner = rng.choice([f for f in by_label[label] if f != file])
         return partner, same
 
-    def encodes(self, file: Path) -> SiameseImage:
+    def encodes(self, file):  # no hint: fastai would pass other types through
+        file = Path(file)
         partner, same = self.valid.get(file) or self._draw(file)
         return SiameseImage(PILImageBW.create(file), PILImageBW.create(partner), int(same))
 # --8<-- [end:siamese_transform]
@@ -150,8 +165,9 @@ class SiameseTransform(Transform):
 class SiameseModel(nn.Module):
     """One encoder for both images, and a head on their two feature maps side by side (fastbook chapter 15).
 
-    The same weights read both images, so the head compares like with like; with the
-    `learner_parts.head`, which pools, the feature maps may have any height and width.
+    The same weights read both images, so the head compares like with like. The two feature maps
+    are joined along the channels, so the head reads twice the encoder's channels: with
+    `learner_parts.head`, which pools, `head(2 * channels, n_out)`, for maps of any (equal) size.
 
     Example:
         >>> encoder = nn.Conv2d(1, 4, kernel_size=3)
@@ -170,7 +186,8 @@ class SiameseModel(nn.Module):
 
 
 def siamese_splitter(model: SiameseModel) -> list[list[nn.Parameter]]:
-    """Two parameter groups, the encoder's and the head's, so that `freeze()` trains the head alone."""
+    """Two parameter groups, the encoder's and the head's: `freeze()` then trains the head, and the encoder's
+    BatchNorm layers only (fastai's `train_bn=True`)."""
     return [list(model.encoder.parameters()), list(model.head.parameters())]
 # --8<-- [end:siamese_model]
 

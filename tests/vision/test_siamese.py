@@ -141,6 +141,18 @@ def test_normalize_mean_learns_from_setup_and_decodes_back():
     pipe = Pipeline([NormalizeMean()])
     pipe.setup([2.0, 4.0])
     assert pipe(5.0) == 2.0 and pipe.decode(2.0) == 5.0
+    # no type hints, so integers and tensors are centred too (the book's example uses integers)
+    pipe.setup([1, 2, 3, 4, 5])
+    assert pipe(2) == -1.0 and torch.equal(pipe(torch.tensor([4.0])), torch.tensor([1.0]))
+
+
+def test_a_string_path_is_encoded_and_a_file_outside_the_splits_is_refused(digit_files, tmp_path):
+    splits = splits_of(digit_files)
+    tfm = SiameseTransform([str(f) for f in digit_files], parent_label, splits)
+    image1, _, _ = tfm(str(digit_files[splits[1][0]]))
+    assert isinstance(image1, PILImageBW)
+    with pytest.raises(ValueError, match="neither split"):
+        tfm(tmp_path / "0" / "99.png")
 
 
 def test_siamese_image_shows_both_images_with_its_verdict():
@@ -164,7 +176,7 @@ def test_one_encoder_reads_both_images_and_the_head_sees_them_in_order():
     assert encoder.weight.grad is not None and encoder.weight.grad.abs().sum() > 0
 
 
-def test_freeze_with_the_splitter_trains_the_head_alone():
+def test_freeze_with_the_splitter_trains_the_head_and_the_encoders_batchnorm():
     from fastai.data.core import DataLoaders
 
     model = SiameseModel(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)),
