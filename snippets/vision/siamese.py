@@ -32,10 +32,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fastai.torch_core import show_image
+from fastai.data.transforms import Transform  # fasttransform's, as fastai exports it
+from fastai.torch_core import fastuple, show_image
 from fastai.vision.core import PILImageBW
-from fastcore.basics import fastuple
-from fasttransform import Transform
 from torch import Tensor, nn
 
 
@@ -47,7 +46,7 @@ class NormalizeMean(Transform):
     `x: float`, an integer or a tensor would not be centred).
 
     Example:
-        >>> from fasttransform import Pipeline
+        >>> from fastai.data.core import Pipeline
         >>> centred = Pipeline([NormalizeMean()])
         >>> centred.setup([1.0, 2.0, 6.0])  # the mean, 3.0, is learned from these items
         >>> centred(4.0), centred.decode(centred(4.0))

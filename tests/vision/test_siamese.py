@@ -12,11 +12,10 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
-from fastai.data.core import TfmdLists
+from fastai.data.core import Pipeline, TfmdLists
 from fastai.data.transforms import IntToFloatTensor, ToTensor, parent_label
 from fastai.learner import Learner
 from fastai.vision.core import PILImageBW
-from fasttransform import Pipeline
 from PIL import Image
 from torch import nn
 
