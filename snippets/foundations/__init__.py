@@ -25,6 +25,8 @@ batch normalisation and a residual block, and [`activation_stats`][snippets.foun
 records each layer's activations while a network trains.
 [`tabular_features`][snippets.foundations.tabular_features] turns a table (the Titanic) into numbers
 by hand.
+[`tabular_model`][snippets.foundations.tabular_model] writes out the network `tabular_learner`
+builds (embeddings, BatchNorm, linear-ReLU-BatchNorm blocks), checked against fastai's.
 Three more build on them: [`cnn`][snippets.foundations.cnn] (a small convolutional network),
 [`neighbours`][snippets.foundations.neighbours] (the rows of an embedding most like a given row)
 and [`distributed`][snippets.foundations.distributed] (data-parallel training, gradients averaged
