@@ -5,7 +5,7 @@ no dropout) that is:
 
 1. one **embedding** per categorical column, `n` rows (the column's categories plus `#na#`) of
    `embedding_size(n)` numbers each, fastai's rule of thumb `min(600, round(1.6 * n ** 0.56))`,
-   started as fastai's `trunc_normal_` starts them: a standard normal sample folded back into
+   started as fastai's `trunc_normal_` starts them: a standard normal sample wrapped into
    (-2, 2) by `fmod`, times 0.01 (a spread of about 0.0087);
 2. dropout on the embeddings (`embed_p`, 0 by default, which leaves them as they are);
 3. the **continuous** columns through a `BatchNorm1d`, so they arrive on one scale;
@@ -54,7 +54,7 @@ def embedding_size(n_categories: int) -> int:
 
 def _embedding(n: int, width: int) -> nn.Embedding:
     embedding = nn.Embedding(n, width)
-    with torch.no_grad():  # fastai's trunc_normal_: a normal sample folded back inside two deviations
+    with torch.no_grad():  # fastai's trunc_normal_: a normal sample wrapped into (-2, 2) by fmod, times 0.01
         embedding.weight.normal_().fmod_(2).mul_(0.01)
     return embedding
 
@@ -114,7 +114,7 @@ class TabularNet(nn.Module):
             raise ValueError(f"{len(widths)} embedding sizes for {len(n_categories)} categorical columns")
         self.embeds = nn.ModuleList([_embedding(n, w) for n, w in zip(n_categories, widths, strict=True)])
         self.emb_drop = nn.Dropout(embed_p)
-        self.bn_cont = nn.BatchNorm1d(n_continuous) if n_continuous else None
+        self.bn_cont = nn.BatchNorm1d(n_continuous)  # empty without continuous columns, as fastai's
         sizes = [sum(widths) + n_continuous, *layers]
         blocks = [_block(a, b, q) for a, b, q in zip(sizes[:-1], sizes[1:], ps, strict=True)]
         blocks.append(nn.Sequential(nn.Linear(sizes[-1], n_out)))
@@ -126,7 +126,7 @@ class TabularNet(nn.Module):
         parts = []
         if self.embeds:
             parts.append(self.emb_drop(torch.cat([e(x_cat[:, i]) for i, e in enumerate(self.embeds)], dim=1)))
-        if self.bn_cont is not None:
+        if self.bn_cont.num_features:
             parts.append(self.bn_cont(x_cont))
         return self.layers(torch.cat(parts, dim=1))
 # --8<-- [end:tabular_net]

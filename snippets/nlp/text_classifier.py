@@ -14,18 +14,30 @@ for all of it. fastai's classifier (`get_text_classifier`) does three things:
    bias, a ReLU between blocks (fastai's `LinBnDrop`, BatchNorm first): by default the pooled
    features to 50, then 50 to the classes.
 
-Batches are padded the way fastai's `pad_input_chunk` pads them: whole chunks of padding before the
-text and the remainder after it, rows sorted from the longest. Each chunk then starts with the
-rows that still have text in it, and only those rows are run through the encoder.
+Batches are padded the way fastai's `pad_input_chunk` pads them, whole chunks of padding before
+the text and the remainder after it, with the rows sorted from the longest (fastai's `SortedDL`
+sorts them). A row whose text has not started yet is left out of a chunk, so the encoder's state
+for it starts fresh where its text does.
 `tests/nlp/test_text_classifier.py` checks that a `TextClassifier` has the layers of fastai's, in
 the same order and under the same names, and that with fastai's weights it gives the same scores.
 
-One difference, found by those tests: to find the last real token, fastai's `masked_concat_pool`
-counts the padding among the last `chunk` positions. When the batch is not a whole number of
-chunks long, those positions can include a short text's leading padding, and fastai then takes
-the output at a padding position, a row of zeros (fastai issue 3379 reports the zeros this
-padding leaves). This `masked_concat_pool` finds the last real token directly; on batches of
-whole chunks the two agree exactly.
+Two differences, both found by those tests, both where a batch is not a whole number of chunks
+long (fastai issue 3379, "Padding of chunks does not fit the assumptions made in
+SentenceEncoder", reports the first):
+
+- **Which rows a chunk runs.** fastai counts the rows with text at the start of a chunk and runs
+  that many rows from the top. The remainder of the padding comes after the text, so in the last
+  chunk a row further down can have text while a row above it has only padding left; fastai then
+  runs the row that has finished and leaves out the one that has not, whose last tokens get
+  outputs of zeros. `ChunkedEncoder` runs every row down to the last one with text at the chunk's
+  start (the rows above it have started their text, since a sorted batch pads the shorter texts
+  more), so a text's scores are the same in a batch as alone.
+- **The last real token.** fastai's `masked_concat_pool` counts the padding among the last `chunk`
+  positions, which can include a short text's leading padding, and so takes a position before
+  the last real token: padding (zeros) if the text is short enough, otherwise an earlier token.
+  This `masked_concat_pool` finds the last real token directly.
+
+On batches of whole chunks, and wherever neither case arises, the two agree exactly.
 """
 
 from __future__ import annotations
@@ -89,7 +101,8 @@ class ChunkedEncoder(nn.Module):
         pad_mask = ids == self.pad_idx
         outputs, masks = [], []
         for start in range(0, length, self.chunk):
-            rows = int((ids[:, start] != self.pad_idx).sum())  # rows sorted longest first: those with text here
+            has_text = (ids[:, start] != self.pad_idx).nonzero()
+            rows = int(has_text.max()) + 1 if len(has_text) else 0  # down to the last row whose text has started
             out = self.module(ids[:rows, start : start + self.chunk])
             if self.max_len is None or length - start <= self.max_len:
                 outputs.append(torch.cat([out, out.new_zeros(batch - rows, *out.shape[1:])]))
@@ -134,7 +147,6 @@ class PoolingClassifier(nn.Module):
         return self.layers(masked_concat_pool(outputs, pad_mask))
 
 
-# --8<-- [start:classifier]
 class TextClassifier(nn.Sequential):
     """An encoder read in chunks, then the pooling classifier: what `text_classifier_learner` trains.
 
@@ -147,15 +159,14 @@ class TextClassifier(nn.Sequential):
         n_classes: the number of classes.
         chunk: tokens per encoder call (fastai's `seq_len`, 72).
         hidden: the head's hidden widths (fastai's `lin_ftrs`, by default one of 50).
-        ps: the head's dropout: on the pooled features (fastai's `output_p` times `drop_mult`),
-            then one per hidden width (0.1 each by default).
+        ps: the head's dropout: on the pooled features (fastai's `output_p`, 0.4, times `drop_mult`,
+            0.5 in `text_classifier_learner`), then one per hidden width (0.1 each by default).
         pad_idx: the padding token's id.
         max_len: the outputs kept, in tokens (fastai's default: 20 chunks of 72).
     """
 
     def __init__(self, encoder: nn.Module, width: int, n_classes: int, chunk: int = 72,
-                 hidden: Sequence[int] = (50,), ps: Sequence[float] = (0.4, 0.1), pad_idx: int = 1,
+                 hidden: Sequence[int] = (50,), ps: Sequence[float] = (0.2, 0.1), pad_idx: int = 1,
                  max_len: int | None = 72 * 20) -> None:
         super().__init__(ChunkedEncoder(encoder, chunk, pad_idx, max_len),
                          PoolingClassifier([3 * width, *hidden, n_classes], ps))
-# --8<-- [end:classifier]

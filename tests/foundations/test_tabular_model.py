@@ -8,6 +8,7 @@ import pytest
 import torch
 from fastai.tabular.all import (
     Categorify,
+    CategoryBlock,
     FillMissing,
     Normalize,
     RandomSplitter,
@@ -78,6 +79,22 @@ def test_the_hand_built_model_is_tabular_learners_layer_for_layer(table, layers,
         with torch.no_grad():
             out = ours(x_cat, 100 * torch.randn_like(x_cont))
         assert out.min() > 0 and out.max() < 5
+
+
+def test_without_continuous_columns_fastais_weights_still_load(table):
+    """fastai keeps an empty BatchNorm1d(0) for the continuous columns; so does TabularNet."""
+    only_categories = TabularPandas(table.items[["job", "state", "salary"]], [Categorify], cat_names=["job", "state"],
+                                    y_names="salary", y_block=CategoryBlock(),
+                                    splits=RandomSplitter(seed=0)(range_of(table.items)))
+    dls = only_categories.dataloaders(bs=32)
+    theirs = tabular_learner(dls, layers=[8]).model
+    ours = TabularNet([n for n, _ in get_emb_sz(only_categories)], n_continuous=0, n_out=2, layers=[8])
+    assert leaves(ours) == leaves(theirs)
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    x_cat, x_cont, _ = dls.valid.one_batch()
+    ours.eval(), theirs.eval()
+    with torch.no_grad():
+        assert torch.allclose(ours(x_cat, x_cont), theirs(x_cat, x_cont), atol=1e-6)
 
 
 def test_the_blocks_start_as_fastais_do(table):

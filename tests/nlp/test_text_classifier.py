@@ -44,7 +44,8 @@ def test_the_hand_built_classifier_is_fastais_layer_for_layer(drop_mult, hidden)
     ours, theirs = both(drop_mult, hidden)
     assert leaves(ours) == leaves(theirs)  # names, types, sizes, dropout p (none at 0), BatchNorm settings
     ours.load_state_dict(theirs.state_dict(), strict=True)
-    ids = padded_batch([20, 13, 5])  # 3 chunks of 8: the short texts start with a chunk of padding
+    ids = padded_batch([20, 13, 5])  # 3 chunks of 8: the 5-token text starts with a chunk of padding, the 13-token one
+    # ends with padding
     assert (ids[2, :CHUNK] == PAD).all() and (ids[1, -3:] == PAD).all()
     ours.eval(), theirs.eval()
     with torch.no_grad():
@@ -62,6 +63,32 @@ def test_only_the_last_chunks_are_pooled_with_max_len():
         assert torch.allclose(ours(ids), theirs(ids)[0], atol=1e-6)
         ours[0].max_len = None
         assert not torch.allclose(ours(ids), theirs(ids)[0], atol=1e-3)  # pooling over everything differs
+
+
+def test_a_text_scores_the_same_in_a_batch_as_alone():
+    """Padded to 21 tokens, the 3-token text (16 pads, 3 tokens, 2 pads) has text in the last chunk, where the
+    15-token text above it has only padding left: fastai runs the top two rows there and never reads the 3 tokens."""
+    ours, theirs = both()
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    ours.eval(), theirs.eval()
+    ids = padded_batch([21, 15, 3])
+    with torch.no_grad():
+        in_batch = ours(ids)
+        for row in range(3):
+            alone = ids[row][ids[row] != PAD][None]
+            assert torch.allclose(in_batch[row], ours(alone)[0], atol=1e-5), row
+        fastais, _ = theirs[0](ids)
+        assert fastais[2, 16:19].abs().sum() == 0  # fastai: outputs of zeros for the text's three tokens
+        assert not torch.allclose(theirs(ids)[0][2], theirs(ids[2:, 16:19])[0][0], atol=1e-3)
+        assert torch.allclose(in_batch[:2], theirs(ids)[0][:2], atol=1e-5)  # the two longer texts: the same
+
+
+def test_the_default_head_dropout_is_text_classifier_learners():
+    """`text_classifier_learner` passes drop_mult=0.5: output_p 0.4 becomes 0.2 before the first linear layer."""
+    settings = {k: v * 0.5 if k.endswith("_p") else v for k, v in SMALL.items()}
+    settings.pop("output_p")
+    head = TextClassifier(AWD_LSTM(VOCAB, **settings), width=16, n_classes=2)[1]
+    assert [m.p for m in head.modules() if isinstance(m, nn.Dropout)] == [0.2, 0.1]
 
 
 def test_pooling_is_fastais_under_its_padding():
