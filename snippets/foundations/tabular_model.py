@@ -44,8 +44,8 @@ def embedding_size(n_categories: int) -> int:
         ValueError: if `n_categories` is less than 1.
 
     Example:
-        >>> [embedding_size(n) for n in (2, 10, 100, 10_000)]
-        [2, 6, 21, 278]
+        >>> tuple(embedding_size(n) for n in (2, 10, 100, 10_000))
+        (2, 6, 21, 278)
     """
     if n_categories < 1:
         raise ValueError(f"a column needs at least one category, got {n_categories}")

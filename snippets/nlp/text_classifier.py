@@ -130,8 +130,8 @@ class PoolingClassifier(nn.Module):
 
     Example:
         >>> head = PoolingClassifier([12, 5, 2], ps=[0.4, 0.1])
-        >>> [type(m).__name__ for m in head.layers[0]]
-        ['BatchNorm1d', 'Dropout', 'Linear', 'ReLU']
+        >>> " ".join(type(m).__name__ for m in head.layers[0])
+        'BatchNorm1d Dropout Linear ReLU'
     """
 
     def __init__(self, sizes: Sequence[int], ps: Sequence[float]) -> None:
