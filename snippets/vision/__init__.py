@@ -14,4 +14,6 @@
    from a model, the concat-pooling head), written out in PyTorch and checked against fastai's.
 7. [`siamese`][snippets.vision.siamese]: fastai's mid-level data API on pairs of digits ("same
    digit or not"): a pair `Transform`, a `SiameseImage` that shows itself, and a Siamese model.
+8. [`segmentation`][snippets.vision.segmentation]: a class for every pixel (background or which
+   digit), the masks, and the scores a U-Net is read by.
 """
