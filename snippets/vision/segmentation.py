@@ -6,9 +6,9 @@ images are two MNIST digits side by side (`side_by_side`) or placed on a canvas
 (`digit_canvases`); the digits never overlap, so `digit_masks` gives every pixel brighter than
 `ink` inside a digit's box to that digit.
 
-`unet_learner` builds fastai's `DynamicUnet` on a body: it runs the body once on an image of the
-task's size, hooks the layers after which the picture shrinks (their outputs are the skip
-connections), adds two convolutions in the middle, then one `UnetBlock` per hook: upsample by 2
+`unet_learner` builds fastai's `DynamicUnet` on a body: it runs the body on an image of the task's
+size, hooks each of the body's top-level layers after which the picture's width changes (their
+outputs are the skip connections), adds two convolutions in the middle, then one `UnetBlock` per hook: upsample by 2
 (`PixelShuffle_ICNR`), concatenate the hooked activations (after a BatchNorm), two convolutions.
 A last upsampling brings it to the input's size where the body halved it once more, and a final
 "cross" concatenates the input image itself, then a residual block (`last_cross=False` leaves both
@@ -105,8 +105,8 @@ def ink_accuracy(predicted: Tensor, target: Tensor) -> float:
 
 
 def digit_accuracy(predicted: Tensor, target: Tensor, labels: np.ndarray, boxes: np.ndarray) -> float:
-    """The share of digits whose ink is mostly predicted as their class (background counts as a miss; a tie goes to
-    the smallest class).
+    """The share of digits whose ink is most often predicted as their class (background counts as a miss, and wins a
+    tie, as the smallest class).
 
     Args:
         predicted: `(n, size, size)` predicted classes.
@@ -123,7 +123,7 @@ def digit_accuracy(predicted: Tensor, target: Tensor, labels: np.ndarray, boxes:
         for (top, left, bottom, right), label in zip(boxes[c], labels[c], strict=True):
             ink = target[c, top:bottom, left:right] == 1 + label
             guesses = predicted[c, top:bottom, left:right][ink]
-            found.append(bool(len(guesses)) and int(torch.mode(guesses).values) == 1 + label)
+            found.append(bool(len(guesses)) and int(torch.bincount(guesses).argmax()) == 1 + label)  # first maximum
     return float(np.mean(found))
 
 

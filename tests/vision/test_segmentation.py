@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from fastai.layers import PixelShuffle_ICNR
 from fastai.vision.models.unet import DynamicUnet
 
 from snippets.datasets import load_mnist_sample
@@ -79,6 +80,14 @@ def test_scores_on_the_true_masks_the_baseline_and_a_blank_guess(canvases):
         ink_accuracy(blank, blank)
 
 
+def test_a_tie_goes_to_the_smallest_class_so_background_counts_as_a_miss():
+    target = torch.tensor([[[0, 4, 4, 4, 4, 0]]])  # a 3's ink, four pixels
+    boxes, labels = np.array([[[0, 1, 1, 5]]]), np.array([[3]])
+    assert digit_accuracy(torch.tensor([[[0, 4, 4, 0, 0, 0]]]), target, labels, boxes) == 0.0  # 2 right, 2 background
+    assert digit_accuracy(torch.tensor([[[0, 4, 4, 6, 6, 0]]]), target, labels, boxes) == 1.0  # 2 as 3, 2 as 5
+    assert digit_accuracy(torch.tensor([[[0, 4, 2, 2, 4, 0]]]), target, labels, boxes) == 0.0  # 2 as 3, 2 as 1
+
+
 def test_side_by_side_pairs_are_masked_like_canvases():
     images, labels = load_mnist_sample()
     pairs = np.arange(10).reshape(5, 2) * 500  # the first 0 and 1, 2 and 3, ...
@@ -104,8 +113,13 @@ def test_dynamic_unet_on_the_small_cnn_is_what_the_note_describes(last_cross):
     assert unet.layers[0] is body
     middle = [m for m in unet.layers[3].modules() if isinstance(m, torch.nn.Conv2d)]
     assert [(m.in_channels, m.out_channels) for m in middle] == [(64, 128), (128, 64)]
+    first_block = unet.layers[4]
+    assert isinstance(first_block.shuf, PixelShuffle_ICNR) and first_block.bn.num_features == 32  # the 4 x 7 skip
+    shuffled = []
+    first_block.shuf.register_forward_hook(lambda module, inputs, output: shuffled.append(tuple(output.shape[-2:])))
     out = unet(torch.zeros(2, 1, 28, 56))
     assert out.shape == (2, 11, 28, 56)
+    assert shuffled == [(4, 8)]  # 2 x 4 doubled, then resized to the hooked 4 x 7
     # the skip connections: the body's outputs before each shrink, deepest first
     assert [tuple(h.stored.shape[1:]) for h in unet.sfs] == [(32, 4, 7), (16, 7, 14), (8, 14, 28)]
     shuffle_out = next(m for m in unet.layers[7].modules() if isinstance(m, torch.nn.Conv2d)).out_channels // 4
