@@ -59,11 +59,24 @@ def _embedding(n: int, width: int) -> nn.Embedding:
     return embedding
 
 
-def _block(n_in: int, n_out: int, p: float) -> nn.Sequential:
-    norm = nn.BatchNorm1d(n_out)
+def batchnorm_as_fastai(n: int) -> nn.BatchNorm1d:
+    """A `BatchNorm1d` started as fastai's `BatchNorm` starts it: weight 1, bias 0.001 (PyTorch's: 1 and 0).
+
+    The heads of `vision_learner`, `tabular_learner` and the text classifier all use it.
+
+    Example:
+        >>> norm = batchnorm_as_fastai(3)
+        >>> norm.weight.tolist(), round(norm.bias[0].item(), 6)
+        ([1.0, 1.0, 1.0], 0.001)
+    """
+    norm = nn.BatchNorm1d(n)
     with torch.no_grad():
-        norm.bias.fill_(1e-3)  # fastai's BatchNorm starts its bias at 0.001
-    layers = [nn.Linear(n_in, n_out, bias=False), nn.ReLU(), norm]
+        norm.bias.fill_(1e-3)
+    return norm
+
+
+def _block(n_in: int, n_out: int, p: float) -> nn.Sequential:
+    layers = [nn.Linear(n_in, n_out, bias=False), nn.ReLU(), batchnorm_as_fastai(n_out)]
     return nn.Sequential(*layers, nn.Dropout(p)) if p > 0 else nn.Sequential(*layers)
 
 

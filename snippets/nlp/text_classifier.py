@@ -47,6 +47,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from snippets.foundations.tabular_model import batchnorm_as_fastai
+
 
 # --8<-- [start:pool]
 def masked_concat_pool(outputs: Tensor, pad_mask: Tensor) -> Tensor:
@@ -111,10 +113,7 @@ class ChunkedEncoder(nn.Module):
 
 
 def _block(n_in: int, n_out: int, p: float, relu: bool) -> nn.Sequential:
-    norm = nn.BatchNorm1d(n_in)
-    with torch.no_grad():
-        norm.bias.fill_(1e-3)  # fastai's BatchNorm starts its bias at 0.001
-    layers = [norm, *([nn.Dropout(p)] if p != 0 else []), nn.Linear(n_in, n_out, bias=False)]
+    layers = [batchnorm_as_fastai(n_in), *([nn.Dropout(p)] if p != 0 else []), nn.Linear(n_in, n_out, bias=False)]
     return nn.Sequential(*layers, *([nn.ReLU()] if relu else []))
 
 

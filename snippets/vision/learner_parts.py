@@ -26,6 +26,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from snippets.foundations.tabular_model import batchnorm_as_fastai
+
 
 class ConcatPool2d(nn.Module):
     """Each channel's maximum and mean over the image, concatenated: `(batch, c, h, w)` to `(batch, 2c, 1, 1)`.
@@ -67,14 +69,6 @@ def body_of(model: nn.Module) -> nn.Sequential:
     return nn.Sequential(*children[: pooling[-1]])
 
 
-def _batchnorm(n: int) -> nn.BatchNorm1d:
-    bn = nn.BatchNorm1d(n)
-    with torch.no_grad():
-        bn.weight.fill_(1.0)
-        bn.bias.fill_(1e-3)  # fastai's BatchNorm starts its bias at 0.001
-    return bn
-
-
 # --8<-- [start:head]
 def head(n_features: int, n_out: int, hidden: int = 512, p: float = 0.5) -> nn.Sequential:
     """The head `vision_learner` puts on a body whose last layer has `n_features` channels.
@@ -92,8 +86,8 @@ def head(n_features: int, n_out: int, hidden: int = 512, p: float = 0.5) -> nn.S
         raise ValueError(f"p must be a dropout probability in [0, 1), not {p!r}")
     layers = nn.Sequential(
         ConcatPool2d(), nn.Flatten(),
-        _batchnorm(2 * n_features), nn.Dropout(p / 2), nn.Linear(2 * n_features, hidden, bias=False), nn.ReLU(),
-        _batchnorm(hidden), nn.Dropout(p), nn.Linear(hidden, n_out, bias=False),
+        batchnorm_as_fastai(2 * n_features), nn.Dropout(p / 2), nn.Linear(2 * n_features, hidden, bias=False),
+        nn.ReLU(), batchnorm_as_fastai(hidden), nn.Dropout(p), nn.Linear(hidden, n_out, bias=False),
     )
     for layer in layers:
         if isinstance(layer, nn.Linear):

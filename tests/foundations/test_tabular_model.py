@@ -19,9 +19,9 @@ from fastai.tabular.all import (
     tabular_config,
     tabular_learner,
 )
-from torch import nn
 
 from snippets.foundations.tabular_model import TabularNet, embedding_size
+from tests.modules import leaves
 
 
 @pytest.fixture(scope="module")
@@ -39,20 +39,6 @@ def table() -> TabularPandas:
     df["salary"] = np.where(df.age + rng.normal(0, 10, n) > 45, ">=50k", "<50k")
     return TabularPandas(df, [Categorify, FillMissing, Normalize], cat_names=["job", "state"],
                          cont_names=["age", "hours"], y_names="salary", splits=RandomSplitter(seed=0)(range_of(df)))
-
-
-def leaves(model: nn.Module) -> list[tuple[str, str]]:
-    """Every leaf module's place and description; fastai's in-place ReLU and its SigmoidRange named as ours.
-
-    Duplicates are kept: fastai's blocks share one ReLU object, which `named_modules` would list once.
-    """
-    described = []
-    for name, m in model.named_modules(remove_duplicate=False):
-        if next(m.children(), None) is None:
-            text = repr(m).replace("ReLU(inplace=True)", "ReLU()")
-            text = "ScaledSigmoid()" if type(m).__name__ == "SigmoidRange" else text
-            described.append((name, text))
-    return described
 
 
 @pytest.mark.parametrize(("layers", "config"), [

@@ -9,6 +9,7 @@ from fastai.text.models.core import masked_concat_pool as fastais_pool
 from torch import nn
 
 from snippets.nlp.text_classifier import ChunkedEncoder, PoolingClassifier, TextClassifier, masked_concat_pool
+from tests.modules import leaves
 
 VOCAB, CHUNK, PAD = 40, 8, 1
 SMALL = {**awd_lstm_clas_config, "emb_sz": 16, "n_hid": 24, "n_layers": 2}
@@ -19,12 +20,6 @@ def padded_batch(lengths: list[int], seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     texts = [(torch.randint(2, VOCAB, (n,), generator=g),) for n in lengths]
     return torch.stack([ids for ids, in pad_input_chunk(texts, pad_idx=PAD, seq_len=CHUNK)])
-
-
-def leaves(model: nn.Module) -> list[tuple[str, str]]:
-    """Every leaf's place and description; duplicates kept (fastai's blocks share one ReLU object)."""
-    return [(name, repr(m).replace("ReLU(inplace=True)", "ReLU()"))
-            for name, m in model.named_modules(remove_duplicate=False) if next(m.children(), None) is None]
 
 
 def both(drop_mult: float = 0.5, hidden: list[int] | None = None, max_len: int | None = 72 * 20):

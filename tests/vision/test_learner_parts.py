@@ -10,20 +10,7 @@ from torchvision.models import resnet18, resnet34
 
 from snippets.vision.learner_parts import ConcatPool2d, body_of, head, vision_model
 from tests.exact import exactly
-
-
-def layers(model: nn.Module) -> list[tuple[str, str]]:
-    """Every leaf module's place and its full description: type, sizes, dropout p, BatchNorm eps and momentum."""
-    same = {"ReLU(inplace=True)": "ReLU()",  # fastai's ReLU works in place
-            "Flatten(full=False)": "Flatten(start_dim=1, end_dim=-1)"}  # fastai's: x.view(x.size(0), -1)
-    described = []
-    for name, m in model.named_modules():
-        if next(m.children(), None) is None:
-            text = repr(m)
-            for theirs, ours in same.items():
-                text = text.replace(theirs, ours)
-            described.append((name, text))
-    return described
+from tests.modules import leaves
 
 
 @pytest.mark.parametrize(("arch", "p"), [(resnet18, 0.5), (resnet34, 0.5), (resnet18, 0.2)])
@@ -31,7 +18,7 @@ def test_the_hand_built_model_is_fastais_layer_for_layer(arch, p):
     torch.manual_seed(0)
     ours = vision_model(arch(), n_out=37, p=p)
     theirs = create_vision_model(arch, n_out=37, pretrained=False, ps=p)
-    assert layers(ours) == layers(theirs)  # names, types, sizes, dropout probabilities, BatchNorm settings
+    assert leaves(ours) == leaves(theirs)  # names, types, sizes, dropout probabilities, BatchNorm settings
     # the same parameter and buffer names: the weights of one load into the other as they are
     ours.load_state_dict(theirs.state_dict(), strict=True)
     ours.eval(), theirs.eval()
