@@ -62,7 +62,9 @@ def _embedding(n: int, width: int) -> nn.Embedding:
 def batchnorm_as_fastai(n: int) -> nn.BatchNorm1d:
     """A `BatchNorm1d` started as fastai's `BatchNorm` starts it: weight 1, bias 0.001 (PyTorch's: 1 and 0).
 
-    The heads of `vision_learner`, `tabular_learner` and the text classifier all use it.
+    The linear blocks of `vision_learner`'s head, `tabular_learner`'s model and the text classifier's head
+    start their BatchNorm this way (not the tabular model's BatchNorm on the continuous columns, which is
+    PyTorch's).
 
     Example:
         >>> norm = batchnorm_as_fastai(3)

@@ -3,7 +3,7 @@
 `vision_learner(dls, resnet18)` does not use the torchvision model as it is. It keeps the **body**,
 the children before the last pooling layer (for a ResNet: everything but the average pool and the
 1,000-class linear layer; fastai's `model_meta` table gives that cut, `cut=-2`, for the
-architectures it knows, and looks for the last pooling child for the others), and adds a **head**
+ResNets, and looks for the last pooling child for architectures it does not list), and adds a **head**
 for the task's `n_out` classes:
 
 1. **concat pooling** (`ConcatPool2d`): each channel's maximum and its mean over the image, side
@@ -84,10 +84,11 @@ def head(n_features: int, n_out: int, hidden: int = 512, p: float = 0.5) -> nn.S
         raise ValueError(f"sizes must be positive, got n_features={n_features}, n_out={n_out}, hidden={hidden}")
     if not 0 <= p < 1:
         raise ValueError(f"p must be a dropout probability in [0, 1), not {p!r}")
-    layers = nn.Sequential(
+    layers = nn.Sequential(  # fastai leaves out a dropout of 0
         ConcatPool2d(), nn.Flatten(),
-        batchnorm_as_fastai(2 * n_features), nn.Dropout(p / 2), nn.Linear(2 * n_features, hidden, bias=False),
-        nn.ReLU(), batchnorm_as_fastai(hidden), nn.Dropout(p), nn.Linear(hidden, n_out, bias=False),
+        batchnorm_as_fastai(2 * n_features), *([nn.Dropout(p / 2)] if p else []),
+        nn.Linear(2 * n_features, hidden, bias=False), nn.ReLU(),
+        batchnorm_as_fastai(hidden), *([nn.Dropout(p)] if p else []), nn.Linear(hidden, n_out, bias=False),
     )
     for layer in layers:
         if isinstance(layer, nn.Linear):
