@@ -18,6 +18,9 @@ What a test run needs and a reader's notebook does not lives here, not in the re
 - the longest files run first (`longest_first`): pytest-xdist hands each worker one file at a time
   (`--dist loadfile`), so a three-minute notebook handed out last keeps one worker busy while the
   other has nothing left to do;
+- timing loops run one step (`SNIPPETS_BRIEF_TIMING=1`, `snippets.vision.speed.brief_timing`): the
+  notebooks' timing cells are not compared (`NBVAL_IGNORE_OUTPUT`), so their code runs once and the
+  figures the pages quote stay those `make notebooks` recorded with every step;
 - `--shard K/N` keeps the K-th of N parts of the suite, whole files balanced by the durations in
   `.test_durations` (`shard_files`): the GitHub workflow's parallel jobs.
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import re
 import warnings
 from collections.abc import Sequence
@@ -43,6 +47,7 @@ from nbval.plugin import IPyNbCell
 from pytest_markdown_docs.plugin import parse_superfences_block_info
 
 from snippets.notebook import KNOWN_WARNINGS, quiet_and_repeatable
+from snippets.vision.speed import BRIEF_TIMING
 from tools import ROOT
 from tools.tolerance import cell_tolerance, within_tolerance
 
@@ -353,6 +358,7 @@ def pytest_markdown_docs_markdown_it() -> MarkdownIt:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ[BRIEF_TIMING] = "1"  # inherited by the notebooks' kernels
     with warnings.catch_warnings():  # the filters pytest should keep are the ini lines below
         quiet_and_repeatable(threads=1)
     for message, category in KNOWN_WARNINGS:

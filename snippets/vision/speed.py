@@ -16,6 +16,11 @@ paths, several times slower than float32 (`linear_seconds` times one layer both 
 faster-training notebook prints it on the machine that recorded it, with oneDNN capped at AVX2 as
 the tests run it and with oneDNN free). `bf16_is_fast` tells which case a machine is in, so that
 bfloat16 is turned on only where it pays.
+
+A run whose timings nobody reads can ask for one step each: with the environment variable
+`SNIPPETS_BRIEF_TIMING=1`, `images_per_second` times a single step, without warm-up,
+and `linear_seconds` a single pass: the code runs, and its figures are rough. The test suite sets it for
+the notebooks it re-executes, whose timing outputs it does not compare.
 """
 
 from __future__ import annotations
@@ -31,6 +36,19 @@ from fastai.callback.core import Callback
 from torch import Tensor, nn
 
 # oneDNN 3's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it still has bfloat16 instructions
+BRIEF_TIMING = "SNIPPETS_BRIEF_TIMING"
+
+
+def brief_timing() -> bool:
+    """Whether the environment asks for brief timings (`SNIPPETS_BRIEF_TIMING=1`): one step, no warm-up.
+
+    Example:
+        >>> import os
+        >>> brief_timing() == (os.environ.get("SNIPPETS_BRIEF_TIMING") == "1")
+        True
+    """
+    return os.environ.get(BRIEF_TIMING) == "1"
+
 _BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512",
               "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16", "AVX10_2", "AVX10_2_AMX_2", "AVX10_2_512", "AVX10_2_512_AMX_2",
               "DEFAULT")
@@ -68,7 +86,8 @@ def bf16_is_fast(cpu_has_bf16: bool | None = None, onednn_cap: str | None = None
 def linear_seconds(bf16: bool, rows: int = 4096, features: tuple[int, int] = (384, 1536)) -> float:
     """Seconds for one `Linear` layer's forward and backward pass on `rows` random rows, on one thread.
 
-    The second of two runs is timed (the first allocates memory and picks kernels). With `bf16`
+    The second of two runs is timed (the first allocates memory and picks kernels; under
+    `brief_timing()` the first and only run is). With `bf16`
     the forward pass runs under bfloat16 autocast: on a CPU with bfloat16 instructions that oneDNN
     may use, faster than float32; without them, several times slower.
 
@@ -93,7 +112,7 @@ def linear_seconds(bf16: bool, rows: int = 4096, features: tuple[int, int] = (38
     torch.set_num_threads(1)
     try:
         layer, x = nn.Linear(*features), torch.randn(rows, features[0])
-        for _ in range(2):
+        for _ in range(1 if brief_timing() else 2):
             start = time.perf_counter()
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 out = layer(x)
@@ -124,8 +143,8 @@ def images_per_second(
         model: the network.
         images: one batch, (n, channels, height, width).
         train: time a training step (True) or inference (False).
-        steps: timed steps; the median is reported.
-        warmup: steps run first and not timed.
+        steps: timed steps; the median is reported (one under `brief_timing()`).
+        warmup: steps run first and not timed (none under `brief_timing()`).
         channels_last: store the model and the batch channels-last (NHWC) instead of NCHW.
         bf16: run the forward pass under `torch.autocast("cpu", dtype=torch.bfloat16)`.
         threads: torch threads for the measurement (restored after); `None` keeps the current number.
@@ -149,6 +168,8 @@ def images_per_second(
         raise ValueError(f"threads must be at least 1, got {threads}")
     if images.ndim != 4 or len(images) == 0:
         raise ValueError(f"images must be one non-empty batch (n, channels, height, width), got {tuple(images.shape)}")
+    if brief_timing():
+        steps, warmup = 1, 0
     model = copy.deepcopy(model)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
