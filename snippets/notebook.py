@@ -40,14 +40,23 @@ KNOWN_WARNINGS: list[tuple[str, type[Warning]]] = [
 ]
 
 
-def quiet_and_repeatable(threads: int = 1) -> None:
+def quiet_and_repeatable(threads: int = 1, workers: int = 0) -> None:
     """Plain-text fastai logs for every new `Learner`, `threads` torch threads, known warnings off.
+
+    fastai's DataLoaders (`TfmdDL`: the ones `DataBlock.dataloaders` and the `from_*` factories
+    build) start one worker process per CPU core, up to 16, for each pass over the data, unless
+    told `num_workers`. They read from `defaults.cpus`, which this sets to `workers`: by default
+    none, so the main process reads every batch. On the two cores that these notebooks are tested
+    on, two pytest workers already keep both busy, and each epoch's new worker processes only
+    added the cost of starting them and of passing batches between processes. With more cores and
+    images to decode, more workers pay (the faster-training notebook times both).
 
     Args:
         threads: The number of threads torch may use.
+        workers: The worker processes fastai's DataLoaders start when not told `num_workers`.
 
     Raises:
-        ValueError: if `threads` is less than 1.
+        ValueError: if `threads` is less than 1 or `workers` is negative.
 
     Example:
         >>> quiet_and_repeatable()
@@ -61,11 +70,13 @@ def quiet_and_repeatable(threads: int = 1) -> None:
         >>> learn.fit(1, lr=0.1)  # doctest: +ELLIPSIS
              epoch  train_loss  valid_loss
                  0      ...
-        >>> torch.get_num_threads()
-        1
+        >>> torch.get_num_threads(), learn.dls.train.fake_l.num_workers  # fastai keeps the process count here
+        (1, 0)
     """
     if threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
+    if workers < 0:
+        raise ValueError(f"workers must be 0 or more, got {workers}")
     for message, category in KNOWN_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category)
 
@@ -81,5 +92,6 @@ def quiet_and_repeatable(threads: int = 1) -> None:
     from snippets.textlog import PlainTextLog
 
     torch.set_num_threads(threads)
+    defaults.cpus = workers  # fastcore's defaults, which fastai's loaders read when num_workers is not given
     defaults.callbacks = [cb for cb in defaults.callbacks if cb not in (ProgressCallback, PlainTextLog)]
     defaults.callbacks.append(PlainTextLog)

@@ -78,6 +78,26 @@ def test_training_partners_are_new_draws_from_the_training_split_about_half_the_
     assert all(same == (parent_label(p) == "0") for p, same in draws)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_draw_is_rng_choice_over_the_other_files_of_the_label(digit_files, seed):
+    """Counting past the file's place draws exactly what `rng.choice` on the list without the file draws."""
+    splits = splits_of(digit_files)
+    tfm = SiameseTransform(digit_files, parent_label, splits)
+
+    def by_list(file, rng):  # the plain way: build the list of candidates, then choose
+        by_label = tfm.files_by_label[tfm.split_of[file]]
+        same = rng.random() < 0.5
+        label = parent_label(file)
+        if not same:
+            label = rng.choice([other for other in by_label if other != label])
+        return rng.choice([f for f in by_label[label] if f != file]), same
+
+    plain, counted = random.Random(seed), random.Random(seed)
+    for _ in range(50):
+        for i in splits[0] + splits[1]:
+            assert tfm._draw(digit_files[i], counted) == by_list(digit_files[i], plain)
+
+
 def test_the_books_draw_leaks_validation_images_into_training_pairs_and_this_one_does_not(digit_files):
     """fastbook's `_draw` picks the partner among all files of the label: validation files, and the file itself."""
     labels = sorted({parent_label(f) for f in digit_files})
@@ -110,6 +130,20 @@ def test_encodes_opens_both_images_and_flags_the_pair(digit_files):
     assert np.array(image1)[0, 0] == 4  # label 0, image 4
     assert np.array(image2)[0, 0] == 10 * int(partner.parent.name) + int(partner.stem)
     assert same == int(expected) and isinstance(same, int)
+
+
+@pytest.mark.parametrize("keep_images", [False, True])
+def test_kept_images_are_opened_once_and_give_the_same_pairs(digit_files, keep_images, monkeypatch):
+    splits = splits_of(digit_files)
+    tfm = SiameseTransform(digit_files, parent_label, splits, keep_images=keep_images)
+    opened = []
+    create = PILImageBW.create
+    monkeypatch.setattr(PILImageBW, "create", lambda file: opened.append(file) or create(file))
+    valid_file = digit_files[splits[1][0]]
+    first, second = tfm(valid_file), tfm(valid_file)  # a validation file: the same pair both times
+    assert [np.array(image).tolist() for image in first[:2]] == [np.array(image).tolist() for image in second[:2]]
+    assert np.array(first[0]).tolist() == np.array(Image.open(valid_file)).tolist()
+    assert len(opened) == (2 if keep_images else 4)
 
 
 def test_pairs_go_through_fastai_item_and_batch_transforms(digit_files):
