@@ -108,8 +108,8 @@ class SiameseTransform(Transform):
         splits: the training and validation positions in `files` (what a fastai splitter returns).
         seed: the seed of the validation pairs.
         keep_images: keep each image once opened, instead of opening its file at every read (as
-            the book does). Worth it when the images fit in memory: an epoch of the 4,000 digit
-            pairs spent over half its time opening PNG files.
+            the book does). Worth it when the images fit in memory: opening the PNG files was over
+            half of the time it took to read an epoch of the 4,000 digit pairs.
 
     Raises:
         ValueError: if the two splits overlap, or a split has fewer than two labels (no different
