@@ -19,8 +19,8 @@ What a test run needs and a reader's notebook does not lives here, not in the re
   (`--dist loadfile`), so a three-minute notebook handed out last keeps one worker busy while the
   other has nothing left to do;
 - timing loops run one step (`SNIPPETS_BRIEF_TIMING=1`, `snippets.vision.speed.brief_timing`): the
-  notebooks' timing cells are not compared (`NBVAL_IGNORE_OUTPUT`), so their code runs once and the
-  figures the pages quote stay those `make notebooks` recorded with every step;
+  notebooks' timing cells are not compared (`NBVAL_IGNORE_OUTPUT`), so their timing loops run one
+  step each, and the figures the pages quote stay those `make notebooks` recorded with every step;
 - `--shard K/N` keeps the K-th of N parts of the suite, whole files balanced by the durations in
   `.test_durations` (`shard_files`): the GitHub workflow's parallel jobs.
 """

@@ -19,8 +19,9 @@ bfloat16 is turned on only where it pays.
 
 A run whose timings nobody reads can ask for one step each: with the environment variable
 `SNIPPETS_BRIEF_TIMING=1`, `images_per_second` times a single step, without warm-up,
-and `linear_seconds` a single pass: the code runs, and its figures are rough. The test suite sets it for
-the notebooks it re-executes, whose timing outputs it does not compare.
+and `linear_seconds` a single pass: the code runs, and its figures are rough. The test suite sets it
+for its whole run, and through the environment for the kernels of the notebooks it re-executes,
+whose timing outputs it does not compare.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import torch
 from fastai.callback.core import Callback
 from torch import Tensor, nn
 
-# oneDNN 3's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it still has bfloat16 instructions
 BRIEF_TIMING = "SNIPPETS_BRIEF_TIMING"
 
 
@@ -44,11 +44,19 @@ def brief_timing() -> bool:
 
     Example:
         >>> import os
-        >>> brief_timing() == (os.environ.get("SNIPPETS_BRIEF_TIMING") == "1")
+        >>> before = os.environ.get("SNIPPETS_BRIEF_TIMING", "")
+        >>> os.environ["SNIPPETS_BRIEF_TIMING"] = "1"
+        >>> brief_timing()
         True
+        >>> os.environ["SNIPPETS_BRIEF_TIMING"] = "0"  # anything but "1"
+        >>> brief_timing()
+        False
+        >>> os.environ["SNIPPETS_BRIEF_TIMING"] = before
     """
     return os.environ.get(BRIEF_TIMING) == "1"
 
+
+# oneDNN 3's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it still has bfloat16 instructions
 _BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512",
               "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16", "AVX10_2", "AVX10_2_AMX_2", "AVX10_2_512", "AVX10_2_512_AMX_2",
               "DEFAULT")
