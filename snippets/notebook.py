@@ -7,6 +7,8 @@ does what that needs, and nothing a reader's own notebook would need:
 - fastai logs one plain-text line per epoch instead of drawing progress bars
   (`snippets.textlog.PlainTextLog` replaces `ProgressCallback` in fastai's default callbacks);
 - torch uses one thread, so floating-point sums run in the same order and print the same digits;
+- fastai's DataLoaders read batches in the main process, without worker processes (and the
+  tokenisers of `fastai.text`, imported afterwards, tokenise in it);
 - Hugging Face `datasets` draws no progress bars;
 - the pinned libraries' known warnings (`KNOWN_WARNINGS`) are silenced. Call it before importing
   fastai: some of them are raised while fastai is imported.
@@ -43,17 +45,24 @@ KNOWN_WARNINGS: list[tuple[str, type[Warning]]] = [
 def quiet_and_repeatable(threads: int = 1, workers: int = 0) -> None:
     """Plain-text fastai logs for every new `Learner`, `threads` torch threads, known warnings off.
 
-    fastai's DataLoaders (`TfmdDL`: the ones `DataBlock.dataloaders` and the `from_*` factories
-    build) start one worker process per CPU core, up to 16, for each pass over the data, unless
-    told `num_workers`. They read from `defaults.cpus`, which this sets to `workers`: by default
-    none, so the main process reads every batch. On the two cores that these notebooks are tested
-    on, two pytest workers already keep both busy, and each epoch's new worker processes only
-    added the cost of starting them and of passing batches between processes. With more cores and
-    images to decode, more workers pay (the faster-training notebook times both).
+    fastai's `TfmdDL` loaders (built by `DataBlock.dataloaders`, `DataLoaders.from_dsets`, the
+    image factories, and the text classifier's `SortedDL`; the language-model and tabular loaders
+    default to none) start one worker process per CPU the process may use, up to 16, for each pass
+    over the data, unless told `num_workers`. They read fastcore's `defaults.cpus`, which this sets
+    to `workers`: by default none, so the main process reads every batch. On the two cores that
+    these notebooks are tested on, two pytest workers already keep both busy, and each pass's new
+    worker processes only added the cost of starting them and of passing batches between
+    processes. With more cores and images to decode, workers pay (the faster-training notebook
+    times both).
+
+    `defaults.cpus` is fastcore's global setting: fastai modules imported after this call take it
+    as their default number of processes too, so `fastai.text`'s tokenisers (`tokenize_df`, which
+    `TextDataLoaders.from_df` uses) tokenise in this process, with the same tokens.
 
     Args:
         threads: The number of threads torch may use.
-        workers: The worker processes fastai's DataLoaders start when not told `num_workers`.
+        workers: The worker processes fastai's DataLoaders start when not told `num_workers` (at
+            most 16).
 
     Raises:
         ValueError: if `threads` is less than 1 or `workers` is negative.

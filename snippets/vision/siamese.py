@@ -108,8 +108,9 @@ class SiameseTransform(Transform):
         splits: the training and validation positions in `files` (what a fastai splitter returns).
         seed: the seed of the validation pairs.
         keep_images: keep each image once opened, instead of opening its file at every read (as
-            the book does). Worth it when the images fit in memory: opening the PNG files was over
-            half of the time it took to read an epoch of the 4,000 digit pairs.
+            the book does). Worth it when the images fit in memory and batches are read in the main
+            process (`num_workers=0`): DataLoader workers would each fill a copy of their own, lost
+            when they stop at the end of a pass.
 
     Raises:
         ValueError: if the two splits overlap, or a split has fewer than two labels (no different
@@ -158,8 +159,9 @@ class SiameseTransform(Transform):
         if not same:
             label = rng.choice([other for other in by_label if other != label])
             return rng.choice(by_label[label]), False
-        # any file of the same label but this one: rng.choice on the list without it, which draws
-        # randrange(its length); counted past the file's own place instead of building that list
+        # any file of the same label but this one: rng.choice on the list without it draws
+        # _randbelow(its length), as randrange(its length) does; counted past the file's own place
+        # instead of building that list
         k = rng.randrange(len(by_label[label]) - 1)
         return by_label[label][k + (k >= self.place[file])], True
 
